@@ -1,0 +1,10 @@
+"""API routes under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
+
+router = DefaultRouter()
+router.register("engagements", EngagementViewSet, basename="engagement")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")

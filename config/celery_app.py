@@ -1,0 +1,11 @@
+"""The one place Celery is wired. Settings come from Django's settings (CELERY_ prefix)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("offramp")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

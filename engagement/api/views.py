@@ -1,0 +1,106 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from engagement import selectors, services
+from engagement.filtersets import AuditEventFilter, EngagementFilter
+from engagement.models import ReadinessBaseline, StaffingAssignment
+
+from .serializers import (
+    AuditEventSerializer,
+    EngagementCreateSerializer,
+    EngagementDetailSerializer,
+    EngagementSerializer,
+    EngagementUpdateSerializer,
+    OrganisationSerializer,
+    TransitionSerializer,
+)
+
+
+def _if_match_version(request):
+    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    return int(header) if header.isdigit() else None
+
+
+class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Engagements where your organisation is the client or the vendor."""
+
+    serializer_class = EngagementSerializer
+    filterset_class = EngagementFilter
+
+    def get_queryset(self):
+        qs = selectors.engagement_list(user=self.request.user)
+        if self.action != "list":
+            qs = qs.prefetch_related(
+                Prefetch("staffing", queryset=StaffingAssignment.objects.select_related("user")),
+                Prefetch("baselines", queryset=ReadinessBaseline.objects.all()),
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return EngagementSerializer if self.action == "list" else EngagementDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        engagement = self.get_object()
+        response = Response(self.get_serializer(engagement).data)
+        response["ETag"] = f'"{engagement.version}"'
+        return response
+
+    @extend_schema(request=EngagementCreateSerializer,
+                   responses={201: EngagementDetailSerializer})
+    def create(self, request):
+        data = EngagementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        engagement = services.engagement_create(actor=request.user, **data.validated_data)
+        engagement = self.get_queryset().get(pk=engagement.pk)
+        return Response(EngagementDetailSerializer(engagement).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=EngagementUpdateSerializer, responses={200: EngagementDetailSerializer},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                                     description="The ETag (version) you read.")],
+    )
+    def partial_update(self, request, pk=None):
+        engagement = self.get_object()
+        data = EngagementUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        expected = fields.pop("version", None) or _if_match_version(request)
+        services.engagement_update(actor=request.user, engagement=engagement, data=fields,
+                                   expected_version=expected)
+        return self.retrieve(request, pk=pk)
+
+    @extend_schema(request=TransitionSerializer, responses={200: EngagementDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        engagement = self.get_object()
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.engagement_transition(actor=request.user, engagement=engagement,
+                                       to=data.validated_data["to"],
+                                       reason=data.validated_data["reason"])
+        return self.retrieve(request, pk=pk)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your organisation and those you share an engagement with."""
+
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self):
+        return selectors.organisations_visible(user=self.request.user)
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The append-only audit log of the engagements you can see, newest first."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+
+    def get_queryset(self):
+        return selectors.audit_events_for(user=self.request.user)
+

@@ -1,0 +1,133 @@
+"""The tamper-evident audit log: one hash chain per engagement.
+
+Every event stores the hash of its predecessor (`prev_hash`) and a SHA-256 over its own
+canonical JSON. Appends take a row lock on the engagement, so concurrent writers queue up
+instead of forking the chain; the (engagement, prev_hash) unique constraint is the backstop.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, Engagement
+
+GENESIS = "0" * 64
+logger = logging.getLogger("offramp.audit")
+
+
+def jsonable(value):
+    """Plain JSON values, so what is stored is exactly what was hashed."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def event_hash(*, engagement_id, seq, at, actor_id, actor_label, verb, object_type, object_id,
+               before, after, reason, prev_hash):
+    payload = {
+        "engagement": engagement_id,
+        "seq": seq,
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "verb": verb,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": before,
+        "after": after,
+        "reason": reason,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hash_of_row(row):
+    return event_hash(
+        engagement_id=row["engagement_id"], seq=row["seq"], at=row["at"],
+        actor_id=row["actor_id"], actor_label=row["actor_label"], verb=row["verb"],
+        object_type=row["object_type"], object_id=row["object_id"], before=row["before"],
+        after=row["after"], reason=row["reason"], prev_hash=row["prev_hash"],
+    )
+
+
+def audit_record(*, engagement, actor, verb, obj, before=None, after=None, reason=""):
+    """Append one event to the engagement's chain. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction that makes the change")
+    # The lock serialises appends per engagement; callers usually hold it already.
+    Engagement.objects.select_for_update().filter(pk=engagement.pk).values_list("pk").get()
+    last = (
+        AuditEvent.objects.filter(engagement_id=engagement.pk)
+        .order_by("-seq")
+        .values("seq", "hash")
+        .first()
+    )
+    seq = last["seq"] + 1 if last else 1
+    prev_hash = last["hash"] if last else GENESIS
+    at = timezone.now()
+    actor_label = (actor.get_full_name() or actor.username) if actor else "system"
+    fields = {
+        "engagement_id": engagement.pk,
+        "seq": seq,
+        "at": at,
+        "actor_id": actor.pk if actor else None,
+        "actor_label": actor_label,
+        "verb": verb,
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "before": jsonable(before),
+        "after": jsonable(after),
+        "reason": reason,
+        "prev_hash": prev_hash,
+    }
+    return AuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
+
+
+def audit_verify(*, engagement_id=None):
+    """Walk every chain (or one) in a single ordered query; return the first broken link.
+
+    Returns a dict: ok, events (how many were checked), and when broken: engagement, seq,
+    event id and the problem in words.
+    """
+    rows = AuditEvent.objects.order_by("engagement_id", "seq").values(
+        "id", "engagement_id", "seq", "at", "actor_id", "actor_label", "verb", "object_type",
+        "object_id", "before", "after", "reason", "prev_hash", "hash",
+    )
+    if engagement_id is not None:
+        rows = rows.filter(engagement_id=engagement_id)
+    checked = 0
+    current, expected_prev, expected_seq = None, GENESIS, 1
+    for row in rows.iterator(chunk_size=2000):
+        if row["engagement_id"] != current:
+            current, expected_prev, expected_seq = row["engagement_id"], GENESIS, 1
+        problem = None
+        if row["seq"] != expected_seq:
+            problem = f"sequence gap: expected event {expected_seq}, found {row['seq']}"
+        elif row["prev_hash"] != expected_prev:
+            problem = "the link to the previous event does not match its hash"
+        elif _hash_of_row(row) != row["hash"]:
+            problem = "the event's content does not match its stored hash"
+        if problem:
+            return {
+                "ok": False, "events": checked, "engagement": row["engagement_id"],
+                "seq": row["seq"], "event": row["id"], "problem": problem,
+            }
+        checked += 1
+        expected_prev, expected_seq = row["hash"], expected_seq + 1
+    return {"ok": True, "events": checked}

@@ -1,0 +1,50 @@
+"""Domain errors. Each names the rule it enforces so pages and the API can say which one."""
+
+
+class DomainError(Exception):
+    """A request that breaks a business rule. Maps to HTTP 400 (or 409, see subclasses)."""
+
+    status_code = 400
+
+    def __init__(self, message, *, rule="", field=None):
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+        self.field = field
+
+    def as_dict(self):
+        data = {"detail": self.message, "rule": self.rule}
+        if self.field:
+            data["field"] = self.field
+        return data
+
+
+class RuleViolation(DomainError):
+    """The move is not allowed in the current state (status flow, precondition)."""
+
+    status_code = 409
+
+
+class ConflictError(DomainError):
+    """Somebody else changed the object since the caller read it."""
+
+    status_code = 409
+
+    def __init__(self, message, *, current=None, changed_by="", changed_at=None):
+        super().__init__(message, rule="concurrent_edit")
+        self.current = current or {}
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+    def as_dict(self):
+        data = super().as_dict()
+        data["current"] = self.current
+        data["changed_by"] = self.changed_by
+        data["changed_at"] = self.changed_at.isoformat() if self.changed_at else None
+        return data
+
+
+class NotAllowed(DomainError):
+    """The actor's role or side may not do this."""
+
+    status_code = 403

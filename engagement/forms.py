@@ -1,0 +1,90 @@
+from django import forms
+
+from .currencies import currency_choices
+from .models import Engagement, Organisation, ReadinessBaseline, StaffingRole
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EngagementForm(forms.ModelForm):
+    currency = forms.ChoiceField(choices=currency_choices, initial="EUR",
+                                 help_text="ISO 4217 code of the contract currency.")
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "title", "client", "vendor", "format", "use_case", "start_date", "length_weeks",
+            "contract_value", "currency", "off_ramp_date",
+        ]
+        widgets = {
+            "start_date": DateInput(), "off_ramp_date": DateInput(),
+            "use_case": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "format": "Project: one bounded model. Retainer: capability across teams, needs an "
+                      "off-ramp date. Hybrid: a delivery stream and an enablement stream.",
+            "length_weeks": "From 1 to 260 weeks.",
+            "contract_value": "The total fixed fee or the budget ceiling, without a currency sign.",
+            "off_ramp_date": "When the vendor steps back. Required for a retainer before it "
+                             "goes active.",
+        }
+
+    def __init__(self, *args, partner_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = partner_choices.filter(kind=Organisation.Kind.CLIENT)
+        self.fields["vendor"].queryset = partner_choices.filter(kind=Organisation.Kind.VENDOR)
+        self.fields["client"].empty_label = "Choose the client"
+        self.fields["vendor"].empty_label = "Choose the vendor"
+
+
+class EngagementEditForm(EngagementForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta(EngagementForm.Meta):
+        fields = [f for f in EngagementForm.Meta.fields if f not in ("client", "vendor")]
+
+    def __init__(self, *args, partner_choices=None, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        if self.instance.status != Engagement.Status.DRAFT:
+            for name in ("format", "start_date", "length_weeks", "contract_value", "currency"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Fixed once the engagement is active."
+
+
+class StaffingForm(forms.Form):
+    staffing_role = forms.ChoiceField(choices=StaffingRole.choices, label="Staffing role")
+    user = forms.ModelChoiceField(queryset=None, required=False, empty_label="No login",
+                                  label="Person with a login")
+    person_name = forms.CharField(required=False, max_length=200,
+                                  label="Or the person's name (no login)")
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not (data.get("person_name") or "").strip():
+            self.add_error("person_name", "Choose a person with a login or type a name.")
+        return data
+
+
+class BaselineForm(forms.ModelForm):
+    class Meta:
+        model = ReadinessBaseline
+        fields = ["stage", "skills", "process", "tooling", "notes", "assessed_on"]
+        widgets = {"assessed_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3}),
+                   "skills": forms.RadioSelect, "process": forms.RadioSelect,
+                   "tooling": forms.RadioSelect}
+        help_texts = {"notes": "What you saw: who can do what today, and with which tools."}
+
+    def validate_unique(self):
+        # Re-recording a stage replaces it (baseline_record); uniqueness is the service's job.
+        pass
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Engagement.Status.choices)
+    reason = forms.CharField(required=False, max_length=500)

@@ -1,0 +1,102 @@
+"""Demo data for a fresh machine. Idempotent: running it again changes nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from engagement import services
+from engagement.models import Engagement, Organisation, ReadinessBaseline, Role, User
+from kpis.services import kpi_define
+
+PASSWORD = "offramp-demo"
+TITLE = "Support-reply LLM fine-tune"
+USERS = [
+    ("procurement", "Priya", "Natarajan", "client", Role.PROCUREMENT),
+    ("pm", "Marta", "Lindqvist", "client", Role.PROGRAM_MANAGER),
+    ("leader", "Leon", "Okafor", "client", Role.LEADERSHIP),
+    ("vendor", "Victor", "Hale", "vendor", Role.VENDOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, users and engagement (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="Run even with DEBUG off (never on a real deployment).")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates users with a published password; it runs only "
+                               "with DEBUG on, or with --force.")
+        client, _ = Organisation.objects.get_or_create(
+            name="Northwind Retail", defaults={"kind": Organisation.Kind.CLIENT})
+        vendor, _ = Organisation.objects.get_or_create(
+            name="Acme ML Partners", defaults={"kind": Organisation.Kind.VENDOR})
+        orgs = {"client": client, "vendor": vendor}
+        users = {}
+        for username, first, last, org, role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "organisation": orgs[org],
+                          "role": role, "email": f"{username}@example.com"},
+            )
+            if created:
+                user.set_password(PASSWORD)
+                user.save(update_fields=["password"])
+            users[username] = user
+
+        if not Engagement.objects.filter(title=TITLE, client=client).exists():
+            self._engagement(client, vendor, users)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
+        self.stdout.write(f"  password for every demo user: {PASSWORD}")
+        for username, first, last, org, role in USERS:
+            self.stdout.write(f"  {username:<12} {first} {last}, {orgs[org]} ({role.label})")
+
+    def _engagement(self, client, vendor, users):
+        pm = users["pm"]
+        start = dt.date.today() - dt.timedelta(weeks=3)
+        engagement = services.engagement_create(
+            actor=users["procurement"], title=TITLE, client=client, vendor=vendor,
+            format=Engagement.Format.HYBRID,
+            use_case="Fine-tune a language model that drafts replies to customer-support "
+                     "tickets, and leave Northwind's team able to retrain, evaluate and ship "
+                     "it without Acme.",
+            start_date=start, length_weeks=12, contract_value=Decimal("240000.00"),
+            currency="EUR", off_ramp_date=start + dt.timedelta(weeks=12),
+        )
+        for role, user, name in [
+            ("lead_consultant", users["vendor"], ""),
+            ("enablement_lead", None, "Grace Whitfield"),
+            ("mlops_engineer", None, "Tomasz Wr\u00f3bel"),
+            ("ml_product_owner", pm, ""),
+            ("ml_engineer", None, "Aisha Bello"),
+            ("data_steward", None, "Jonas Berg"),
+            ("platform_partner", None, "Ravi Menon"),
+            ("executive_sponsor", users["leader"], ""),
+        ]:
+            services.staffing_assign(actor=pm, engagement=engagement, staffing_role=role,
+                                     user=user, person_name=name)
+        services.baseline_record(
+            actor=pm, engagement=engagement, stage=ReadinessBaseline.Stage.DISCOVERY,
+            skills=1, process=1, tooling=0, assessed_on=start,
+            notes="Two ML engineers have fine-tuned small models in notebooks; no evaluation "
+                  "suite, no model registry, deployments are manual.",
+        )
+        target = start + dt.timedelta(weeks=11)
+        for layer, name, unit, direction, base, goal in [
+            ("business", "Tickets answered with an accepted draft", "%", "up", 0, 35),
+            ("system", "Evaluation suite pass rate", "%", "up", 0, 95),
+            ("capability", "Time to retrain, run by the internal team", "days", "down", 20, 2),
+            ("capability", "Share of training runs started by the internal team", "%", "up",
+             0, 80),
+        ]:
+            kpi_define(actor=pm, engagement=engagement, layer=layer, name=name, unit=unit,
+                       direction=direction, baseline=Decimal(base), target=Decimal(goal),
+                       target_date=target, source="manual")
+        services.engagement_transition(actor=pm, engagement=engagement, to="active",
+                                       reason="Kick-off held; outcomes agreed.")

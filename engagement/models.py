@@ -1,0 +1,322 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from .querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        CLIENT = "client", "Client"
+        VENDOR = "vendor", "Vendor"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["client", "vendor"]), name="organisation_kind_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    PROCUREMENT = "procurement", "Procurement"
+    PROGRAM_MANAGER = "program_manager", "Program manager"
+    LEADERSHIP = "leadership", "Leadership"
+    VENDOR = "vendor", "Vendor staff"
+    ADMIN = "admin", "Admin"
+
+
+class Side(models.TextChoices):
+    INTERNAL = "internal", "Internal (client)"
+    VENDOR = "vendor", "Vendor"
+
+
+class User(AbstractUser):
+    """A person with a login. Belongs to one organisation and holds one role."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PROGRAM_MANAGER)
+
+    class Meta:
+        constraints = [
+            # Only platform superusers may exist outside an organisation.
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | Q(is_superuser=True),
+                name="user_has_organisation_unless_superuser",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.organisation_id is None and not self.is_superuser:
+            raise ValidationError({"organisation": "Every user belongs to an organisation."})
+        if (
+            self.organisation_id
+            and self.role == Role.VENDOR
+            and self.organisation.kind != Organisation.Kind.VENDOR
+        ):
+            raise ValidationError({"role": "Vendor staff must belong to a vendor organisation."})
+
+    def side_in(self, engagement):
+        """The user's side for one engagement, or None when the user is not a party to it."""
+        if self.organisation_id and self.organisation_id == engagement.client_id:
+            return Side.INTERNAL
+        if self.organisation_id and self.organisation_id == engagement.vendor_id:
+            return Side.VENDOR
+        return None
+
+
+class Engagement(models.Model):
+    class Format(models.TextChoices):
+        PROJECT = "project", "Project"
+        RETAINER = "retainer", "Retainer"
+        HYBRID = "hybrid", "Hybrid"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        TRANSITION = "transition", "Transition"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    client = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="engagements_as_client"
+    )
+    vendor = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="engagements_as_vendor"
+    )
+    format = models.CharField(max_length=10, choices=Format.choices)
+    use_case = models.TextField(blank=True)
+    start_date = models.DateField()
+    length_weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(260)]
+    )
+    contract_value = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    off_ramp_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # Bumped by every write through the services; a stale form or PATCH is a conflict.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(client=F("vendor")), name="engagement_client_is_not_vendor"
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_value__gte=0), name="engagement_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(length_weeks__gte=1) & Q(length_weeks__lte=260),
+                name="engagement_length_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["project", "retainer", "hybrid"]),
+                name="engagement_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "active", "transition", "closed"]),
+                name="engagement_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(off_ramp_date__isnull=True) | Q(off_ramp_date__gt=F("start_date")),
+                name="engagement_off_ramp_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "format"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("engagement:detail", kwargs={"pk": self.pk})
+
+    @property
+    def end_date(self):
+        from datetime import timedelta
+
+        return self.start_date + timedelta(weeks=self.length_weeks)
+
+    def week_of(self, today):
+        """Week N of M for the header; 0 before the start, M after the end."""
+        if today < self.start_date:
+            return 0
+        return min(self.length_weeks, (today - self.start_date).days // 7 + 1)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.client_id and self.vendor_id:
+            if self.client_id == self.vendor_id:
+                errors["vendor"] = "The vendor must be a different organisation from the client."
+            if self.client.kind != Organisation.Kind.CLIENT:
+                errors["client"] = f"{self.client} is not a client organisation."
+            if self.vendor.kind != Organisation.Kind.VENDOR:
+                errors["vendor"] = f"{self.vendor} is not a vendor organisation."
+        if self.currency:
+            from .currencies import is_iso_4217
+
+            if not is_iso_4217(self.currency):
+                errors["currency"] = (
+                    f"“{self.currency}” is not an ISO 4217 currency code (for example EUR, USD, GBP)."
+                )
+        if self.off_ramp_date and self.start_date and self.off_ramp_date <= self.start_date:
+            errors["off_ramp_date"] = "The off-ramp date must fall after the start date."
+        if errors:
+            raise ValidationError(errors)
+
+
+class StaffingRole(models.TextChoices):
+    LEAD_CONSULTANT = "lead_consultant", "Lead consultant"
+    ENABLEMENT_LEAD = "enablement_lead", "Enablement lead"
+    MLOPS_ENGINEER = "mlops_engineer", "MLOps engineer"
+    ML_PRODUCT_OWNER = "ml_product_owner", "ML product owner"
+    ML_ENGINEER = "ml_engineer", "ML engineer"
+    DATA_STEWARD = "data_steward", "Data steward"
+    PLATFORM_PARTNER = "platform_partner", "Platform/DevOps partner"
+    COMPLIANCE_REVIEWER = "compliance_reviewer", "Compliance/security reviewer"
+    ON_CALL_ENGINEER = "on_call_engineer", "On-call engineer"
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+
+
+VENDOR_STAFFING_ROLES = {
+    StaffingRole.LEAD_CONSULTANT,
+    StaffingRole.ENABLEMENT_LEAD,
+    StaffingRole.MLOPS_ENGINEER,
+}
+
+
+def side_of_staffing_role(role):
+    return Side.VENDOR if role in VENDOR_STAFFING_ROLES else Side.INTERNAL
+
+
+class StaffingAssignment(models.Model):
+    """A person on an engagement: a user with a login, or a named person without one."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="staffing")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assignments",
+    )
+    person_name = models.CharField(max_length=200, blank=True)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    staffing_role = models.CharField(max_length=30, choices=StaffingRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["side", "staffing_role", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(person_name=""),
+                name="staffing_names_a_person",
+            ),
+            models.UniqueConstraint(
+                fields=["engagement", "user", "staffing_role"],
+                condition=Q(user__isnull=False),
+                name="staffing_user_role_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_staffing_role_display()})"
+
+    @property
+    def display_name(self):
+        if self.user_id:
+            return self.user.get_full_name() or self.user.username
+        return self.person_name
+
+
+class ReadinessBaseline(models.Model):
+    """The client's maturity at discovery and again at close (0 none … 3 independent)."""
+
+    class Stage(models.TextChoices):
+        DISCOVERY = "discovery", "At discovery"
+        CLOSE = "close", "At close"
+
+    SCORE_CHOICES = [(0, "0 · none"), (1, "1 · beginner"), (2, "2 · practising"), (3, "3 · independent")]
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="baselines")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    skills = models.PositiveSmallIntegerField(choices=SCORE_CHOICES)
+    process = models.PositiveSmallIntegerField(choices=SCORE_CHOICES)
+    tooling = models.PositiveSmallIntegerField(choices=SCORE_CHOICES)
+    notes = models.TextField(blank=True)
+    assessed_on = models.DateField()
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "stage"], name="baseline_once_per_stage"),
+            models.CheckConstraint(
+                condition=Q(skills__lte=3) & Q(process__lte=3) & Q(tooling__lte=3),
+                name="baseline_scores_0_to_3",
+            ),
+        ]
+
+
+class AuditEvent(models.Model):
+    """One append-only entry of an engagement's hash chain (see engagement.audit)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="audit_events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    verb = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["engagement_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "seq"], name="audit_seq_unique"),
+            # Two events claiming the same predecessor would fork the chain.
+            models.UniqueConstraint(fields=["engagement", "prev_hash"], name="audit_no_fork"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.verb} by {self.actor_label}"
+

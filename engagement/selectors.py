@@ -1,0 +1,69 @@
+"""Reads composed for pages and endpoints, already joined and prefetched."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from .models import AuditEvent, Engagement, Organisation, ReadinessBaseline, StaffingAssignment
+
+
+def engagement_list(*, user):
+    return Engagement.objects.visible_to(user).select_related("client", "vendor")
+
+
+def engagement_get(*, user, pk, for_page=False):
+    """One visible engagement or 404. With for_page, everything the engagement page shows."""
+    qs = engagement_list(user=user)
+    if for_page:
+        qs = qs.select_related("updated_by").prefetch_related(
+            Prefetch(
+                "staffing",
+                queryset=StaffingAssignment.objects.select_related("user"),
+            ),
+            Prefetch("baselines", queryset=ReadinessBaseline.objects.select_related("assessed_by")),
+        )
+    return get_object_or_404(qs, pk=pk)
+
+
+def audit_events_for(*, user, engagement_id=None):
+    qs = AuditEvent.objects.visible_to(user).select_related("engagement")
+    if engagement_id is not None:
+        qs = qs.filter(engagement_id=engagement_id)
+    return qs.order_by("-at", "-seq")
+
+
+def latest_audit_events(*, engagement, limit=8):
+    return list(engagement.audit_events.order_by("-seq")[:limit])
+
+
+def baselines_side_by_side(engagement):
+    """Rows of (area, discovery score, close score, change) from prefetched baselines."""
+    by_stage = {b.stage: b for b in engagement.baselines.all()}
+    start, end = by_stage.get("discovery"), by_stage.get("close")
+    rows = []
+    for area in ("skills", "process", "tooling"):
+        a = getattr(start, area) if start else None
+        b = getattr(end, area) if end else None
+        rows.append({"area": area, "discovery": a, "close": b,
+                     "change": (b - a) if a is not None and b is not None else None})
+    return {"rows": rows, "discovery": start, "close": end}
+
+
+def organisation_partner_choices(*, user):
+    """Organisations a user may pick as client or vendor when creating an engagement.
+
+    Names of organisations are a shared directory; what they do together stays behind
+    `Engagement.objects.visible_to`.
+    """
+    return Organisation.objects.all()
+
+
+def organisations_visible(*, user):
+    return Organisation.objects.visible_to(user)
+
+
+def engagement_people(*, engagement):
+    """Users of the client and the vendor: who can be staffed with a login."""
+    return get_user_model().objects.filter(
+        Q(organisation_id=engagement.client_id) | Q(organisation_id=engagement.vendor_id)
+    ).select_related("organisation").order_by("organisation__name", "username")

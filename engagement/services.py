@@ -1,0 +1,260 @@
+"""Every write to engagements, staffing and baselines. Pages and the API call these."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_record
+from .errors import ConflictError, DomainError, NotAllowed, RuleViolation
+from .models import (
+    Engagement,
+    ReadinessBaseline,
+    Role,
+    Side,
+    StaffingAssignment,
+    side_of_staffing_role,
+)
+from .rules import transition_problems
+
+S = Engagement.Status
+
+# The one table of allowed status moves.
+ENGAGEMENT_TRANSITIONS = {
+    S.DRAFT: {S.ACTIVE},
+    S.ACTIVE: {S.TRANSITION},
+    S.TRANSITION: {S.CLOSED},
+    S.CLOSED: set(),
+}
+
+EDITOR_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
+TRANSITION_ROLES = {Role.PROGRAM_MANAGER, Role.LEADERSHIP, Role.ADMIN}
+# Fields that shape the contract: fixed once the engagement is under way.
+DRAFT_ONLY_FIELDS = {"format", "start_date", "length_weeks", "contract_value", "currency"}
+EDITABLE_FIELDS = {"title", "use_case", "off_ramp_date"} | DRAFT_ONLY_FIELDS
+
+AUDITED_FIELDS = (
+    "title", "client_id", "vendor_id", "format", "use_case", "start_date", "length_weeks",
+    "contract_value", "currency", "off_ramp_date", "status",
+)
+
+
+def _snapshot(engagement, fields=AUDITED_FIELDS):
+    return {f: getattr(engagement, f) for f in fields}
+
+
+def _validation_to_domain(exc):
+    if hasattr(exc, "error_dict"):
+        field, messages = next(iter(exc.message_dict.items()))
+        err = DomainError(" ".join(messages), rule="invalid_field", field=field)
+        err.fields = exc.message_dict
+        return err
+    return DomainError(" ".join(exc.messages), rule="invalid")
+
+
+def _require(actor, engagement, roles, *, side=Side.INTERNAL, action):
+    if actor.is_superuser:
+        return
+    actor_side = actor.side_in(engagement)
+    if actor_side is None:
+        raise NotAllowed("You are not a party to this engagement.", rule="tenancy")
+    if actor.role not in roles or (side and actor_side != side):
+        allowed = ", ".join(sorted(Role(r).label.lower() for r in roles))
+        who = f"client-side {allowed}" if side == Side.INTERNAL else allowed
+        raise NotAllowed(f"Only {who} users may {action}.", rule="role")
+
+
+def _lock(engagement):
+    return Engagement.objects.select_for_update().get(pk=engagement.pk)
+
+
+@transaction.atomic
+def engagement_create(*, actor, title, client, vendor, format, start_date, length_weeks,
+                      contract_value, currency="EUR", use_case="", off_ramp_date=None):
+    """1. check the actor may create it; 2. validate; 3. save; 4. audit `engagement.created`."""
+    if not actor.is_superuser:
+        if actor.role not in EDITOR_ROLES:
+            raise NotAllowed(
+                "Only procurement, program managers and admins may create engagements.",
+                rule="role",
+            )
+        if actor.organisation_id not in (client.pk, vendor.pk):
+            raise DomainError(
+                "Your organisation must be the client or the vendor of the engagement.",
+                rule="tenancy", field="client",
+            )
+    engagement = Engagement(
+        title=title, client=client, vendor=vendor, format=format, use_case=use_case,
+        start_date=start_date, length_weeks=length_weeks, contract_value=contract_value,
+        currency=(currency or "").upper(), off_ramp_date=off_ramp_date, updated_by=actor,
+    )
+    try:
+        engagement.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    engagement.save()
+    audit_record(engagement=engagement, actor=actor, verb="engagement.created", obj=engagement,
+                 after=_snapshot(engagement))
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(*, actor, engagement, data, expected_version=None):
+    """Change descriptive fields. A stale `expected_version` is a conflict, never a silent win."""
+    _require(actor, engagement, EDITOR_ROLES, action="edit engagements")
+    locked = _lock(engagement)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            "This engagement was changed by someone else after you opened it.",
+            current={f: str(getattr(locked, f)) for f in sorted(EDITABLE_FIELDS)},
+            changed_by=str(locked.updated_by or "someone"),
+            changed_at=locked.updated_at,
+        )
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise DomainError(
+            f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
+            rule="read_only_field", field=sorted(unknown)[0],
+        )
+    if locked.status == S.CLOSED:
+        raise RuleViolation("A closed engagement can no longer be edited.", rule="closed")
+    changed = {f: v for f, v in data.items() if getattr(locked, f) != v}
+    frozen = set(changed) & DRAFT_ONLY_FIELDS
+    if frozen and locked.status != S.DRAFT:
+        raise RuleViolation(
+            f"{', '.join(sorted(frozen))} can only change while the engagement is a draft.",
+            rule="draft_only_field", field=sorted(frozen)[0],
+        )
+    if not changed:
+        return locked
+    before = _snapshot(locked, tuple(changed))
+    for field, value in changed.items():
+        setattr(locked, field, value)
+    if "currency" in changed:
+        locked.currency = (locked.currency or "").upper()
+    try:
+        locked.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    locked.version += 1
+    locked.updated_by = actor
+    locked.save()
+    audit_record(engagement=locked, actor=actor, verb="engagement.updated", obj=locked,
+                 before=before, after=_snapshot(locked, tuple(changed)))
+    return locked
+
+
+def engagement_transition_problems(engagement, to_status):
+    """What stands between the engagement and `to_status`, in plain words (empty = allowed)."""
+    problems = []
+    if to_status not in ENGAGEMENT_TRANSITIONS.get(engagement.status, set()):
+        allowed = ", ".join(sorted(ENGAGEMENT_TRANSITIONS[engagement.status])) or "none"
+        return [f"An engagement cannot move from {engagement.status} to {to_status} "
+                f"(allowed next: {allowed})."]
+    if to_status == S.ACTIVE and engagement.format == Engagement.Format.RETAINER:
+        if not engagement.off_ramp_date:
+            problems.append("A retainer needs an off-ramp date before it goes active.")
+    problems.extend(transition_problems(engagement, to_status))
+    return problems
+
+
+@transaction.atomic
+def engagement_transition(*, actor, engagement, to, reason=""):
+    """Move the engagement along draft → active → transition → closed.
+
+    1. lock the row; 2. refuse a move outside the table or with an unmet precondition;
+    3. save; 4. audit `engagement.status_changed` with before/after.
+    """
+    _require(actor, engagement, TRANSITION_ROLES, action="change an engagement's status")
+    if to not in S.values:
+        raise DomainError(f"“{to}” is not an engagement status.", rule="unknown_status", field="to")
+    locked = _lock(engagement)
+    problems = engagement_transition_problems(locked, to)
+    if problems:
+        rule = "status_flow" if to not in ENGAGEMENT_TRANSITIONS[locked.status] else "precondition"
+        raise RuleViolation(" ".join(problems), rule=rule)
+    before = locked.status
+    locked.status = to
+    locked.version += 1
+    locked.updated_by = actor
+    locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+    audit_record(engagement=locked, actor=actor, verb="engagement.status_changed", obj=locked,
+                 before={"status": before}, after={"status": to}, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=""):
+    """Put a person on the engagement. The side follows from the staffing role."""
+    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
+             action="change staffing")
+    side = side_of_staffing_role(staffing_role)
+    if user is not None:
+        user_side = user.side_in(engagement)
+        if user_side is None:
+            raise DomainError(f"{user} does not belong to the client or the vendor.",
+                              rule="tenancy", field="user")
+        if user_side != side:
+            raise DomainError(
+                f"{user} is on the {user_side} side but the role is a {side} role.",
+                rule="staffing_side", field="staffing_role",
+            )
+        person_name = ""
+    elif not person_name.strip():
+        raise DomainError("Name a person or choose a user.", rule="invalid_field",
+                          field="person_name")
+    _lock(engagement)
+    if user is not None and StaffingAssignment.objects.filter(
+        engagement=engagement, user=user, staffing_role=staffing_role
+    ).exists():
+        raise DomainError(f"{user} already holds that role here.", rule="duplicate",
+                          field="user")
+    assignment = StaffingAssignment.objects.create(
+        engagement=engagement, user=user, person_name=person_name.strip(), side=side,
+        staffing_role=staffing_role,
+    )
+    audit_record(engagement=engagement, actor=actor, verb="staffing.assigned", obj=assignment,
+                 after={"person": assignment.display_name, "side": side,
+                        "staffing_role": staffing_role})
+    return assignment
+
+
+@transaction.atomic
+def staffing_remove(*, actor, assignment):
+    engagement = assignment.engagement
+    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
+             action="change staffing")
+    _lock(engagement)
+    before = {"person": assignment.display_name, "side": assignment.side,
+              "staffing_role": assignment.staffing_role}
+    audit_record(engagement=engagement, actor=actor, verb="staffing.removed", obj=assignment,
+                 before=before)
+    assignment.delete()
+
+
+@transaction.atomic
+def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes="",
+                    assessed_on=None):
+    """Record (or re-record) the readiness baseline for one stage."""
+    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=Side.INTERNAL,
+             action="record the readiness baseline")
+    for name, score in (("skills", skills), ("process", process), ("tooling", tooling)):
+        if score not in (0, 1, 2, 3):
+            raise DomainError(f"{name.capitalize()} is scored from 0 to 3.",
+                              rule="invalid_field", field=name)
+    if stage not in ReadinessBaseline.Stage.values:
+        raise DomainError("The stage is discovery or close.", rule="invalid_field", field="stage")
+    _lock(engagement)
+    existing = ReadinessBaseline.objects.filter(engagement=engagement, stage=stage).first()
+    before = None
+    if existing:
+        before = {f: getattr(existing, f) for f in ("skills", "process", "tooling", "notes")}
+    baseline, _ = ReadinessBaseline.objects.update_or_create(
+        engagement=engagement, stage=stage,
+        defaults={"skills": skills, "process": process, "tooling": tooling, "notes": notes,
+                  "assessed_on": assessed_on or timezone.localdate(), "assessed_by": actor},
+    )
+    audit_record(engagement=engagement, actor=actor, verb="baseline.recorded", obj=baseline,
+                 before=before, after={"stage": stage, "skills": skills, "process": process,
+                                       "tooling": tooling, "notes": notes})
+    return baseline
+

@@ -1,0 +1,235 @@
+"""Pages. Thin: parse input, call a selector or a service, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .audit import audit_verify
+from .errors import ConflictError, DomainError
+from .filtersets import EngagementFilter
+from .forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
+from .models import Engagement, ReadinessBaseline
+
+
+def apply_domain_error(form, exc):
+    fields = getattr(exc, "fields", None) or ({exc.field: [exc.message]} if exc.field else {})
+    placed = False
+    for field, msgs in fields.items():
+        if field in form.fields and not form.fields[field].disabled:
+            for msg in msgs:
+                form.add_error(field, msg)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _page(request, qs):
+    paginator = Paginator(qs, settings.OFFRAMP_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@login_required
+def engagement_list(request):
+    filterset = EngagementFilter(request.GET, queryset=selectors.engagement_list(user=request.user),
+                                 request=request)
+    page = _page(request, filterset.qs)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    template = ("engagement/_engagement_table.html" if request.headers.get("HX-Request")
+                else "engagement/engagement_list.html")
+    return render(request, template, context)
+
+
+@login_required
+def engagement_create(request):
+    partners = selectors.organisation_partner_choices(user=request.user)
+    initial = {}
+    if request.user.organisation_id:
+        org = request.user.organisation
+        initial["client" if org.kind == "client" else "vendor"] = org.pk
+    form = EngagementForm(request.POST or None, partner_choices=partners, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            engagement = services.engagement_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"Engagement “{engagement.title}” created as a draft.")
+            return redirect("engagement:detail", pk=engagement.pk)
+    return render(request, "engagement/engagement_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def engagement_edit(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    form = EngagementEditForm(request.POST or None, instance=engagement,
+                              initial={"version": engagement.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data
+                if name != "version" and not form.fields[name].disabled}
+        try:
+            services.engagement_update(actor=request.user, engagement=engagement, data=data,
+                                       expected_version=form.cleaned_data["version"])
+        except ConflictError as exc:
+            conflict = exc
+            fresh = Engagement.objects.get(pk=pk)
+            conflict.rows = [
+                {"label": form.fields[name].label, "theirs": getattr(fresh, name),
+                 "yours": form.cleaned_data.get(name)}
+                for name in form.fields if name != "version" and name in data
+            ]
+            # Offer to apply the user's values on top of the current version.
+            form.data = form.data.copy()
+            form.data["version"] = fresh.version
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("engagement:detail", pk=pk)
+    return render(request, "engagement/engagement_form.html",
+                  {"form": form, "engagement": engagement, "conflict": conflict})
+
+
+@login_required
+def engagement_detail(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk, for_page=True)
+    next_moves = [
+        {"to": to, "problems": services.engagement_transition_problems(engagement, to)}
+        for to in sorted(services.ENGAGEMENT_TRANSITIONS[engagement.status])
+    ]
+    people = selectors.engagement_people(engagement=engagement)
+    return render(request, "engagement/engagement_detail.html", {
+        "engagement": engagement,
+        "side": request.user.side_in(engagement),
+        "week": engagement.week_of(timezone.localdate()),
+        "baselines": selectors.baselines_side_by_side(engagement),
+        "events": selectors.latest_audit_events(engagement=engagement),
+        "next_moves": next_moves,
+        "staffing_form": StaffingForm(people=people),
+        "tab": "overview",
+    })
+
+
+@login_required
+@require_POST
+def engagement_transition(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status to move to.")
+        return redirect("engagement:detail", pk=pk)
+    try:
+        services.engagement_transition(actor=request.user, engagement=engagement,
+                                       to=form.cleaned_data["to"],
+                                       reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The engagement is now {form.cleaned_data['to']}.")
+    return redirect("engagement:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def staffing_add(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    form = StaffingForm(request.POST, people=selectors.engagement_people(engagement=engagement))
+    if form.is_valid():
+        try:
+            services.staffing_assign(actor=request.user, engagement=engagement,
+                                     **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Person added to the staffing.")
+    else:
+        errors = [e for errs in form.errors.values() for e in errs]
+        messages.error(request, " ".join(errors))
+    return redirect(f"{engagement.get_absolute_url()}#staffing")
+
+
+@login_required
+@require_POST
+def staffing_remove(request, pk, assignment_pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    assignment = get_object_or_404(engagement.staffing.all(), pk=assignment_pk)
+    try:
+        services.staffing_remove(actor=request.user, assignment=assignment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Person removed from the staffing.")
+    return redirect(f"{engagement.get_absolute_url()}#staffing")
+
+
+@login_required
+def baseline_record(request, pk, stage):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    if stage not in ReadinessBaseline.Stage.values:
+        return redirect("engagement:detail", pk=pk)
+    existing = engagement.baselines.filter(stage=stage).first()
+    form = BaselineForm(request.POST or None, instance=existing,
+                        initial={"stage": stage, "assessed_on": timezone.localdate()})
+    form.fields["stage"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "stage"}
+        try:
+            services.baseline_record(actor=request.user, engagement=engagement, stage=stage,
+                                     **data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Readiness baseline saved.")
+            return redirect(f"{engagement.get_absolute_url()}#baseline")
+    return render(request, "engagement/baseline_form.html", {
+        "engagement": engagement, "form": form,
+        "stage_label": ReadinessBaseline.Stage(stage).label,
+    })
+
+
+@login_required
+def engagement_audit(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    page = _page(request, selectors.audit_events_for(user=request.user,
+                                                     engagement_id=engagement.pk))
+    return render(request, "engagement/engagement_audit.html", {
+        "engagement": engagement, "page": page, "tab": "audit",
+        "chain": audit_verify(engagement_id=engagement.pk),
+        "week": engagement.week_of(timezone.localdate()),
+    })
+
+
+@never_cache
+def healthz(request):
+    """Liveness and dependencies: the database always, the broker when one is configured."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        checks["database"] = {"ok": False, "error": str(exc)}
+    broker = settings.CELERY_BROKER_URL
+    if not broker:
+        checks["broker"] = {"ok": True, "mode": "inline"}
+    else:
+        from config.celery_app import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = {"ok": True, "mode": "redis"}
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = {"ok": False, "mode": "redis", "error": str(exc)}
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

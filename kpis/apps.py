@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class KpisConfig(AppConfig):
+    name = "kpis"
+    verbose_name = "KPIs"
+
+    def ready(self):
+        from engagement.rules import register_transition_check
+
+        from .services import activation_problems
+
+        register_transition_check("active", activation_problems)

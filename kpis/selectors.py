@@ -1,0 +1,5 @@
+from .models import KPI
+
+
+def kpis_for(*, engagement):
+    return list(KPI.objects.filter(engagement=engagement))

@@ -1,0 +1,78 @@
+"""Writes to KPIs and the capability-outcome rules they carry."""
+
+from django.db import transaction
+
+from engagement.audit import audit_record
+from engagement.errors import DomainError, NotAllowed
+from engagement.models import Engagement, Role, Side
+
+from .models import KPI
+
+KPI_ROLES = {Role.PROGRAM_MANAGER, Role.PROCUREMENT, Role.LEADERSHIP, Role.ADMIN}
+
+
+def quarters(engagement):
+    """(start, end) of each quarter (13 weeks) the engagement spans, the last one possibly short."""
+    from datetime import timedelta
+
+    spans, week = [], 0
+    while week < engagement.length_weeks:
+        start = engagement.start_date + timedelta(weeks=week)
+        end = engagement.start_date + timedelta(weeks=min(week + 13, engagement.length_weeks))
+        spans.append((start, end))
+        week += 13
+    return spans
+
+
+def activation_problems(engagement):
+    """Capability outcomes must exist before an engagement goes active (glossary rules).
+
+    - at least one KPI in each layer: business, system, capability;
+    - a retainer has a capability target dated in each quarter it runs.
+    """
+    kpis = list(KPI.objects.filter(engagement=engagement).values("layer", "target_date"))
+    problems = []
+    present = {k["layer"] for k in kpis}
+    missing = [layer.label.lower() for layer in KPI.Layer if layer not in present]
+    if missing:
+        problems.append(
+            "Define at least one KPI in each layer before activation; missing: "
+            + ", ".join(missing) + "."
+        )
+    if engagement.format == Engagement.Format.RETAINER:
+        dates = [k["target_date"] for k in kpis if k["layer"] == KPI.Layer.CAPABILITY]
+        uncovered = [
+            f"{s:%-d %b %Y}–{e:%-d %b %Y}"
+            for s, e in quarters(engagement)
+            if not any(s <= d < e for d in dates)
+        ]
+        if uncovered:
+            problems.append(
+                "A retainer needs a quarterly capability target; no capability KPI is due in "
+                + "; ".join(uncovered) + "."
+            )
+    return problems
+
+
+@transaction.atomic
+def kpi_define(*, actor, engagement, layer, name, target, target_date, unit="", direction="up",
+               baseline=None, source="manual"):
+    if not actor.is_superuser and (
+        actor.side_in(engagement) != Side.INTERNAL or actor.role not in KPI_ROLES
+    ):
+        raise NotAllowed("Only client-side program managers, procurement, leadership and "
+                         "admins may define KPIs.", rule="role")
+    if layer not in KPI.Layer.values:
+        raise DomainError("The layer is business, system or capability.", rule="invalid_field",
+                          field="layer")
+    if not name.strip():
+        raise DomainError("Give the KPI a name.", rule="invalid_field", field="name")
+    kpi = KPI.objects.create(
+        engagement=engagement, layer=layer, name=name.strip(), unit=unit, direction=direction,
+        baseline=baseline, target=target, target_date=target_date, source=source,
+        created_by=actor,
+    )
+    audit_record(engagement=engagement, actor=actor, verb="kpi.defined", obj=kpi,
+                 after={"layer": layer, "name": kpi.name, "target": target,
+                        "target_date": target_date})
+    return kpi
