@@ -18,13 +18,7 @@ class Pagination(PageNumberPagination):
 def exception_handler(exc, context):
     """Domain errors become 400/403/409 JSON naming the rule; never a 500 for bad input."""
     if isinstance(exc, DomainError):
-        data = exc.as_dict()
-        fields = getattr(exc, "fields", None)
-        if fields:
-            data["errors"] = fields
-        elif exc.field:
-            data["errors"] = {exc.field: [exc.message]}
-        return Response(data, status=exc.status_code)
+        return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

@@ -6,16 +6,18 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message, *, rule="", field=None):
+    def __init__(self, message, *, rule="", field=None, fields=None):
         super().__init__(message)
         self.message = message
         self.rule = rule
         self.field = field
+        # Messages per field, for forms and API bodies; {} when the error is not about a field.
+        self.fields = fields or ({field: [message]} if field else {})
 
     def as_dict(self):
         data = {"detail": self.message, "rule": self.rule}
-        if self.field:
-            data["field"] = self.field
+        if self.fields:
+            data["errors"] = self.fields
         return data
 
 

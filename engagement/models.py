@@ -287,6 +287,9 @@ class ReadinessBaseline(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.engagement} baseline {self.stage}"
+
 
 class AuditEvent(models.Model):
     """One append-only entry of an engagement's hash chain (see engagement.audit)."""

@@ -45,9 +45,8 @@ def _snapshot(engagement, fields=AUDITED_FIELDS):
 def _validation_to_domain(exc):
     if hasattr(exc, "error_dict"):
         field, messages = next(iter(exc.message_dict.items()))
-        err = DomainError(" ".join(messages), rule="invalid_field", field=field)
-        err.fields = exc.message_dict
-        return err
+        return DomainError(" ".join(messages), rule="invalid_field", field=field,
+                           fields=exc.message_dict)
     return DomainError(" ".join(exc.messages), rule="invalid")
 
 

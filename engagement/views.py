@@ -20,9 +20,8 @@ from .models import Engagement, ReadinessBaseline
 
 
 def apply_domain_error(form, exc):
-    fields = getattr(exc, "fields", None) or ({exc.field: [exc.message]} if exc.field else {})
     placed = False
-    for field, msgs in fields.items():
+    for field, msgs in exc.fields.items():
         if field in form.fields and not form.fields[field].disabled:
             for msg in msgs:
                 form.add_error(field, msg)
