@@ -37,6 +37,8 @@ class EngagementForm(forms.ModelForm):
         self.fields["vendor"].queryset = partner_choices.filter(kind=Organisation.Kind.VENDOR)
         self.fields["client"].empty_label = "Choose the client"
         self.fields["vendor"].empty_label = "Choose the vendor"
+        self.fields["format"].choices = [("", "Choose a format"),
+                                         *Engagement.Format.choices]
 
 
 class EngagementEditForm(EngagementForm):

@@ -108,13 +108,13 @@ class Engagement(models.Model):
     use_case = models.TextField(blank=True)
     start_date = models.DateField()
     length_weeks = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(260)]
+        "length (weeks)", validators=[MinValueValidator(1), MaxValueValidator(260)]
     )
     contract_value = models.DecimalField(
         max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, default="EUR")
-    off_ramp_date = models.DateField(null=True, blank=True)
+    off_ramp_date = models.DateField("off-ramp date", null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     # Bumped by every write through the services; a stale form or PATCH is a conflict.
     version = models.PositiveIntegerField(default=1)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -173,7 +174,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chains-nightly": {
         "task": "engagement.tasks.audit_verify_all",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 60 * 60},
     },
 }

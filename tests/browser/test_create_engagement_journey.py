@@ -24,19 +24,19 @@ def test_procurement_creates_an_engagement_after_fixing_an_error(page, people, o
     page.get_by_label("Vendor").select_option(label="Acme ML Partners")
     page.get_by_label("Format").select_option("project")
     page.get_by_label("Start date").fill("2026-12-07")
-    page.get_by_label("Length weeks").fill("0")
+    page.get_by_label("Length (weeks)").fill("0")
     page.get_by_label("Contract value").fill("64000")
     page.get_by_role("button", name="Create engagement").click()
 
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link")).to_contain_text("Length weeks")
+    expect(summary.get_by_role("link")).to_contain_text("Length (weeks)")
     expect(page.get_by_label("Title")).to_have_value("Returns triage classifier")
     assert not Engagement.objects.exists()
 
     summary.get_by_role("link").first.click()
-    expect(page.get_by_label("Length weeks")).to_be_focused()
-    page.get_by_label("Length weeks").fill("10")
+    expect(page.get_by_label("Length (weeks)")).to_be_focused()
+    page.get_by_label("Length (weeks)").fill("10")
     page.get_by_role("button", name="Create engagement").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Returns triage classifier")
