@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from .querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet
+from ..querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet
 
 
 class Organisation(models.Model):
@@ -185,7 +185,7 @@ class Engagement(models.Model):
             if self.vendor.kind != Organisation.Kind.VENDOR:
                 errors["vendor"] = f"{self.vendor} is not a vendor organisation."
         if self.currency:
-            from .currencies import is_iso_4217
+            from ..currencies import is_iso_4217
 
             if not is_iso_4217(self.currency):
                 errors["currency"] = (

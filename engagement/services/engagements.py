@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import audit_record
-from .errors import ConflictError, DomainError, NotAllowed, RuleViolation
-from .models import (
+from ..audit import audit_record
+from ..errors import ConflictError, DomainError, NotAllowed, RuleViolation
+from ..models import (
     Engagement,
     ReadinessBaseline,
     Role,
@@ -14,7 +14,7 @@ from .models import (
     StaffingAssignment,
     side_of_staffing_role,
 )
-from .rules import transition_problems
+from ..rules import transition_problems
 
 S = Engagement.Status
 

@@ -1,0 +1,32 @@
+from .approvals import Approval, ApprovalRequest
+from .core import (
+    VENDOR_STAFFING_ROLES,
+    AuditEvent,
+    Engagement,
+    Organisation,
+    ReadinessBaseline,
+    Role,
+    Side,
+    StaffingAssignment,
+    StaffingRole,
+    User,
+    side_of_staffing_role,
+)
+from .ladder import (
+    INTERNALLY_RUN,
+    OWNERSHIP_ORDER,
+    AcceptanceCriterion,
+    Evidence,
+    KnowledgeTransferDeliverable,
+    Milestone,
+    OwnershipMode,
+)
+from .raci import Phase, RaciAssignment, Workstream
+
+__all__ = [
+    "Approval", "ApprovalRequest", "VENDOR_STAFFING_ROLES", "AuditEvent", "Engagement",
+    "Organisation", "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
+    "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",
+    "Evidence", "KnowledgeTransferDeliverable", "Milestone", "OwnershipMode", "Phase",
+    "RaciAssignment", "Workstream",
+]
