@@ -1,10 +1,18 @@
 """Reads composed for pages and endpoints, already joined and prefetched."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from .models import AuditEvent, Engagement, Organisation, ReadinessBaseline, StaffingAssignment
+from .models import (
+    Approval,
+    ApprovalRequest,
+    AuditEvent,
+    Engagement,
+    Organisation,
+    ReadinessBaseline,
+    StaffingAssignment,
+)
 
 
 def engagement_list(*, user):
@@ -67,3 +75,19 @@ def engagement_people(*, engagement):
     return get_user_model().objects.filter(
         Q(organisation_id=engagement.client_id) | Q(organisation_id=engagement.vendor_id)
     ).select_related("organisation").order_by("organisation__name", "username")
+
+
+def approvals_inbox(*, user):
+    """Open requests this user could turn a key on now: a party, not the requester, no key yet
+    in the current round."""
+    already = Approval.objects.filter(request=OuterRef("pk"), round=OuterRef("round"), user=user)
+    return (
+        ApprovalRequest.objects.filter(
+            engagement__in=Engagement.objects.visible_to(user).values("pk"),
+            status=ApprovalRequest.Status.OPEN,
+        )
+        .exclude(requested_by=user)
+        .exclude(Exists(already))
+        .select_related("engagement", "requested_by")
+        .order_by("requested_at", "id")
+    )

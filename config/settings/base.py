@@ -189,3 +189,10 @@ LOGGING = {
 }
 
 OFFRAMP_PAGE_SIZE = 25
+
+# Evidence uploads: size cap and accepted file types.
+OFFRAMP_EVIDENCE_MAX_BYTES = env.int("OFFRAMP_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+OFFRAMP_EVIDENCE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".md", ".csv", ".json",
+                          ".log", ".ipynb", ".zip", ".docx", ".xlsx", ".pptx"}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

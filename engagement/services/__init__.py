@@ -1,5 +1,14 @@
 """Every write in the engagement core. Pages, the API and tasks call these functions."""
 
+from .approvals import (
+    approval_cancel,
+    approval_decide,
+    approval_request_open,
+    approval_reset,
+    keys_needed,
+    register_approval_handler,
+)
+from .criteria import criterion_add, criterion_update, criterion_verify, deliverable_add, evidence_add
 from .engagements import (
     ENGAGEMENT_TRANSITIONS,
     baseline_record,
@@ -10,8 +19,28 @@ from .engagements import (
     staffing_assign,
     staffing_remove,
 )
+from .ladder import (
+    MILESTONE_TRANSITIONS,
+    ladder_generate,
+    ladder_warnings,
+    milestone_create,
+    milestone_delete,
+    milestone_move,
+    milestone_transition,
+    milestone_update,
+    scale_weeks,
+    submit_problems,
+)
+from .raci import raci_problems, raci_save, raci_seed, raci_template, raci_warnings
 
 __all__ = [
-    "ENGAGEMENT_TRANSITIONS", "baseline_record", "engagement_create", "engagement_transition",
+    "approval_cancel", "approval_decide", "approval_request_open", "approval_reset",
+    "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
+    "criterion_verify", "deliverable_add", "evidence_add", "ENGAGEMENT_TRANSITIONS",
+    "baseline_record", "engagement_create", "engagement_transition",
     "engagement_transition_problems", "engagement_update", "staffing_assign", "staffing_remove",
+    "MILESTONE_TRANSITIONS", "ladder_generate", "ladder_warnings", "milestone_create",
+    "milestone_delete", "milestone_move", "milestone_transition", "milestone_update",
+    "scale_weeks", "submit_problems", "raci_problems", "raci_save", "raci_seed",
+    "raci_template", "raci_warnings",
 ]

@@ -1,11 +1,10 @@
 """Every write to engagements, staffing and baselines. Pages and the API call these."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..audit import audit_record
-from ..errors import ConflictError, DomainError, NotAllowed, RuleViolation
+from ..errors import DomainError, NotAllowed, RuleViolation
 from ..models import (
     Engagement,
     ReadinessBaseline,
@@ -15,6 +14,7 @@ from ..models import (
     side_of_staffing_role,
 )
 from ..rules import transition_problems
+from ._common import check_version, full_clean, lock, require
 
 S = Engagement.Status
 
@@ -42,30 +42,6 @@ def _snapshot(engagement, fields=AUDITED_FIELDS):
     return {f: getattr(engagement, f) for f in fields}
 
 
-def _validation_to_domain(exc):
-    if hasattr(exc, "error_dict"):
-        field, messages = next(iter(exc.message_dict.items()))
-        return DomainError(" ".join(messages), rule="invalid_field", field=field,
-                           fields=exc.message_dict)
-    return DomainError(" ".join(exc.messages), rule="invalid")
-
-
-def _require(actor, engagement, roles, *, side=Side.INTERNAL, action):
-    if actor.is_superuser:
-        return
-    actor_side = actor.side_in(engagement)
-    if actor_side is None:
-        raise NotAllowed("You are not a party to this engagement.", rule="tenancy")
-    if actor.role not in roles or (side and actor_side != side):
-        allowed = ", ".join(sorted(Role(r).label.lower() for r in roles))
-        who = f"client-side {allowed}" if side == Side.INTERNAL else allowed
-        raise NotAllowed(f"Only {who} users may {action}.", rule="role")
-
-
-def _lock(engagement):
-    return Engagement.objects.select_for_update().get(pk=engagement.pk)
-
-
 @transaction.atomic
 def engagement_create(*, actor, title, client, vendor, format, start_date, length_weeks,
                       contract_value, currency="EUR", use_case="", off_ramp_date=None):
@@ -86,10 +62,7 @@ def engagement_create(*, actor, title, client, vendor, format, start_date, lengt
         start_date=start_date, length_weeks=length_weeks, contract_value=contract_value,
         currency=(currency or "").upper(), off_ramp_date=off_ramp_date, updated_by=actor,
     )
-    try:
-        engagement.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+    full_clean(engagement)
     engagement.save()
     audit_record(engagement=engagement, actor=actor, verb="engagement.created", obj=engagement,
                  after=_snapshot(engagement))
@@ -99,15 +72,9 @@ def engagement_create(*, actor, title, client, vendor, format, start_date, lengt
 @transaction.atomic
 def engagement_update(*, actor, engagement, data, expected_version=None):
     """Change descriptive fields. A stale `expected_version` is a conflict, never a silent win."""
-    _require(actor, engagement, EDITOR_ROLES, action="edit engagements")
-    locked = _lock(engagement)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
-            "This engagement was changed by someone else after you opened it.",
-            current={f: str(getattr(locked, f)) for f in sorted(EDITABLE_FIELDS)},
-            changed_by=str(locked.updated_by or "someone"),
-            changed_at=locked.updated_at,
-        )
+    require(actor, engagement, EDITOR_ROLES, action="edit engagements")
+    locked = lock(engagement)
+    check_version(locked, expected_version, EDITABLE_FIELDS, noun="engagement")
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(
@@ -130,10 +97,7 @@ def engagement_update(*, actor, engagement, data, expected_version=None):
         setattr(locked, field, value)
     if "currency" in changed:
         locked.currency = (locked.currency or "").upper()
-    try:
-        locked.full_clean()
-    except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+    full_clean(locked)
     locked.version += 1
     locked.updated_by = actor
     locked.save()
@@ -163,10 +127,10 @@ def engagement_transition(*, actor, engagement, to, reason=""):
     1. lock the row; 2. refuse a move outside the table or with an unmet precondition;
     3. save; 4. audit `engagement.status_changed` with before/after.
     """
-    _require(actor, engagement, TRANSITION_ROLES, action="change an engagement's status")
+    require(actor, engagement, TRANSITION_ROLES, action="change an engagement's status")
     if to not in S.values:
         raise DomainError(f"“{to}” is not an engagement status.", rule="unknown_status", field="to")
-    locked = _lock(engagement)
+    locked = lock(engagement)
     problems = engagement_transition_problems(locked, to)
     if problems:
         rule = "status_flow" if to not in ENGAGEMENT_TRANSITIONS[locked.status] else "precondition"
@@ -184,7 +148,7 @@ def engagement_transition(*, actor, engagement, to, reason=""):
 @transaction.atomic
 def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=""):
     """Put a person on the engagement. The side follows from the staffing role."""
-    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
+    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
              action="change staffing")
     side = side_of_staffing_role(staffing_role)
     if user is not None:
@@ -201,7 +165,7 @@ def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=
     elif not person_name.strip():
         raise DomainError("Name a person or choose a user.", rule="invalid_field",
                           field="person_name")
-    _lock(engagement)
+    lock(engagement)
     if user is not None and StaffingAssignment.objects.filter(
         engagement=engagement, user=user, staffing_role=staffing_role
     ).exists():
@@ -220,9 +184,9 @@ def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=
 @transaction.atomic
 def staffing_remove(*, actor, assignment):
     engagement = assignment.engagement
-    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
+    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
              action="change staffing")
-    _lock(engagement)
+    lock(engagement)
     before = {"person": assignment.display_name, "side": assignment.side,
               "staffing_role": assignment.staffing_role}
     audit_record(engagement=engagement, actor=actor, verb="staffing.removed", obj=assignment,
@@ -234,7 +198,7 @@ def staffing_remove(*, actor, assignment):
 def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes="",
                     assessed_on=None):
     """Record (or re-record) the readiness baseline for one stage."""
-    _require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=Side.INTERNAL,
+    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=Side.INTERNAL,
              action="record the readiness baseline")
     for name, score in (("skills", skills), ("process", process), ("tooling", tooling)):
         if score not in (0, 1, 2, 3):
@@ -242,7 +206,7 @@ def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes
                               rule="invalid_field", field=name)
     if stage not in ReadinessBaseline.Stage.values:
         raise DomainError("The stage is discovery or close.", rule="invalid_field", field="stage")
-    _lock(engagement)
+    lock(engagement)
     existing = ReadinessBaseline.objects.filter(engagement=engagement, stage=stage).first()
     before = None
     if existing:

@@ -1,0 +1,185 @@
+"""The two-key rule, one mechanism for every kind of decision.
+
+A request collects keys in rounds. It completes when two distinct users approve in the
+current round, at least one from the client side and neither the requester; any rejection
+closes it. Changing the subject after the request opened starts a new round (the keys
+collected so far stop counting). The owner of each kind registers what completion and
+rejection do to the subject.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..audit import audit_record
+from ..errors import DomainError, NotAllowed, RuleViolation
+from ..models import Approval, ApprovalRequest, Role, Side
+from ._common import lock_engagement, require_party
+
+APPROVER_ROLES = {
+    Side.INTERNAL: {Role.LEADERSHIP, Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN},
+    Side.VENDOR: {Role.VENDOR, Role.ADMIN, Role.LEADERSHIP, Role.PROGRAM_MANAGER,
+                  Role.PROCUREMENT},
+}
+
+
+@dataclass(frozen=True)
+class ApprovalHandler:
+    """What a completed or rejected request does to its subject (called in the same transaction)."""
+
+    on_approved: object
+    on_rejected: object
+    check: object = None  # refuses to open a request (or to complete it) with a RuleViolation
+
+
+_handlers = {}
+
+
+def register_approval_handler(kind, handler):
+    _handlers[kind] = handler
+
+
+def _snapshot(request):
+    return {"status": request.status, "round": request.round}
+
+
+def approval_request_open(*, actor, engagement, kind, subject, summary):
+    """Open the two-key request for `subject`. Must run inside the caller's transaction."""
+    subject_type = subject._meta.label_lower
+    try:
+        with transaction.atomic():
+            request = ApprovalRequest.objects.create(
+                engagement=engagement, kind=kind, subject_type=subject_type,
+                subject_id=str(subject.pk), summary=summary[:300], requested_by=actor,
+            )
+    except IntegrityError as exc:
+        raise RuleViolation("An approval request for this is already open.",
+                            rule="two_key_already_open") from exc
+    audit_record(engagement=engagement, actor=actor, verb="approval.requested", obj=request,
+                 after={"kind": kind, "subject": f"{subject_type}:{subject.pk}",
+                        "summary": request.summary})
+    return request
+
+
+def keys_needed(request, approvals):
+    """Plain words for what the request still needs, from this round's approvals."""
+    current = [a for a in approvals if a.round == request.round and a.decision == "approve"]
+    if request.status != ApprovalRequest.Status.OPEN:
+        return ""
+    if not current:
+        return "Two approvals, at least one from a client-side user."
+    if any(a.side == Side.INTERNAL for a in current):
+        return "One more approval, from any other party user."
+    return "One more approval, from a client-side user."
+
+
+def _refuse_unless_may_decide(request, actor, side):
+    if actor.pk == request.requested_by_id:
+        raise NotAllowed("You requested this decision, so you cannot hold one of its keys.",
+                         rule="two_key_requester")
+    if not actor.is_superuser and actor.role not in APPROVER_ROLES[side]:
+        raise NotAllowed("Your role cannot approve decisions.", rule="role")
+
+
+@transaction.atomic
+def approval_decide(*, actor, request, decision, reason=""):
+    """Turn one key.
+
+    1. lock the request and refuse a closed one; 2. refuse the requester, a second key by
+    the same user in this round, and a second vendor key; 3. record the key and audit it;
+    4. on a rejection close the request and tell the subject; on the second valid approval
+    complete it and tell the subject.
+    """
+    if decision not in Approval.Decision.values:
+        raise DomainError("The decision is approve or reject.", rule="invalid_field",
+                          field="decision")
+    lock_engagement(request.engagement_id)
+    request = ApprovalRequest.objects.select_for_update().select_related("engagement").get(
+        pk=request.pk)
+    engagement = request.engagement
+    if request.status != ApprovalRequest.Status.OPEN:
+        raise RuleViolation(f"This request is already {request.get_status_display().lower()}.",
+                            rule="two_key_closed")
+    side = require_party(actor, engagement, action="decide on approvals")
+    _refuse_unless_may_decide(request, actor, side)
+    if decision == Approval.Decision.REJECT and not reason.strip():
+        raise DomainError("Say why you reject it; the requester sees your reason.",
+                          rule="invalid_field", field="reason")
+    current = list(request.approvals.filter(round=request.round))
+    if any(a.user_id == actor.pk for a in current):
+        raise RuleViolation("You already turned a key on this request.", rule="two_key_same_user")
+    approvals_so_far = [a for a in current if a.decision == Approval.Decision.APPROVE]
+    if (decision == Approval.Decision.APPROVE and side == Side.VENDOR
+            and any(a.side == Side.VENDOR for a in approvals_so_far)):
+        raise RuleViolation("The second key must be held by a client-side user.",
+                            rule="two_key_internal_required")
+    try:
+        with transaction.atomic():
+            key = Approval.objects.create(request=request, round=request.round, user=actor,
+                                          side=side, decision=decision, reason=reason)
+    except IntegrityError as exc:
+        raise RuleViolation("You already turned a key on this request.",
+                            rule="two_key_same_user") from exc
+    audit_record(engagement=engagement, actor=actor, verb=f"approval.{decision}d", obj=request,
+                 after={"round": request.round, "side": side, "decision": decision},
+                 reason=reason)
+    handler = _handlers[request.kind]
+    before = _snapshot(request)
+    if decision == Approval.Decision.REJECT:
+        request.status = ApprovalRequest.Status.REJECTED
+        request.closed_at = timezone.now()
+        request.closed_reason = reason
+        request.save(update_fields=["status", "closed_at", "closed_reason"])
+        audit_record(engagement=engagement, actor=actor, verb="approval.closed", obj=request,
+                     before=before, after=_snapshot(request), reason=reason)
+        handler.on_rejected(request=request, actor=actor, reason=reason)
+        return key
+    approvals = [*approvals_so_far, key]
+    if len({a.user_id for a in approvals}) >= 2 and any(a.side == Side.INTERNAL for a in approvals):
+        if handler.check:
+            handler.check(request=request)
+        request.status = ApprovalRequest.Status.APPROVED
+        request.closed_at = timezone.now()
+        request.save(update_fields=["status", "closed_at"])
+        audit_record(engagement=engagement, actor=actor, verb="approval.closed", obj=request,
+                     before=before, after=_snapshot(request))
+        handler.on_approved(request=request, actor=actor)
+    return key
+
+
+def approval_reset(*, actor, request, reason):
+    """The subject changed: keys collected so far stop counting. Runs in the caller's transaction."""
+    lock_engagement(request.engagement_id)
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ApprovalRequest.Status.OPEN:
+        return request
+    before = _snapshot(request)
+    request.round += 1
+    request.save(update_fields=["round"])
+    audit_record(engagement=request.engagement, actor=actor, verb="approval.reset", obj=request,
+                 before=before, after=_snapshot(request), reason=reason)
+    return request
+
+
+def approval_cancel(*, actor, request, reason):
+    """Close an open request without a decision (its subject went back to work)."""
+    lock_engagement(request.engagement_id)
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ApprovalRequest.Status.OPEN:
+        return request
+    before = _snapshot(request)
+    request.status = ApprovalRequest.Status.CANCELLED
+    request.closed_at = timezone.now()
+    request.closed_reason = reason
+    request.save(update_fields=["status", "closed_at", "closed_reason"])
+    audit_record(engagement=request.engagement, actor=actor, verb="approval.cancelled",
+                 obj=request, before=before, after=_snapshot(request), reason=reason)
+    return request
+
+
+def open_request_for(subject, kind):
+    return ApprovalRequest.objects.filter(
+        kind=kind, subject_type=subject._meta.label_lower, subject_id=str(subject.pk),
+        status=ApprovalRequest.Status.OPEN,
+    ).first()

@@ -1,0 +1,165 @@
+"""Acceptance criteria, their evidence and knowledge-transfer deliverables."""
+
+import mimetypes
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ..audit import audit_record
+from ..errors import DomainError, NotAllowed, RuleViolation
+from ..models import AcceptanceCriterion, Evidence, KnowledgeTransferDeliverable, Milestone, Side
+from ._common import full_clean, lock, require, require_party
+from .ladder import LADDER_ROLES, _reset_keys_if_under_review, send_back_if_under_review
+
+CS = AcceptanceCriterion.Status
+VERIFIER_ROLES = {"program_manager", "leadership", "admin"}
+CRITERION_FIELDS = ("statement", "method", "performer")
+
+
+def _open_for_changes(milestone):
+    if milestone.status == Milestone.Status.ACCEPTED:
+        raise RuleViolation("The milestone is accepted; its criteria are closed.",
+                            rule="milestone_accepted")
+
+
+@transaction.atomic
+def criterion_add(*, actor, milestone, statement, method, performer=Side.INTERNAL):
+    require(actor, milestone.engagement, LADDER_ROLES, action="change acceptance criteria")
+    milestone = lock(milestone)
+    _open_for_changes(milestone)
+    last = milestone.criteria.aggregate(m=Max("position"))["m"] or 0
+    criterion = AcceptanceCriterion(milestone=milestone, position=last + 1, statement=statement,
+                                    method=method, performer=performer)
+    full_clean(criterion)
+    criterion.save()
+    audit_record(engagement=milestone.engagement, actor=actor, verb="criterion.added",
+                 obj=criterion, after={f: getattr(criterion, f) for f in CRITERION_FIELDS})
+    # A new, open criterion means the submitted milestone no longer meets its bar.
+    send_back_if_under_review(milestone, actor, "A criterion was added while under review.")
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(*, actor, criterion, data):
+    require(actor, criterion.milestone.engagement, LADDER_ROLES,
+            action="change acceptance criteria")
+    milestone = lock(criterion.milestone)  # lock order everywhere: milestone, then criterion
+    _open_for_changes(milestone)
+    locked = lock(criterion)
+    changed = {f: v for f, v in data.items() if f in CRITERION_FIELDS and getattr(locked, f) != v}
+    if not changed:
+        return locked
+    before = {f: getattr(locked, f) for f in changed}
+    for f, v in changed.items():
+        setattr(locked, f, v)
+    full_clean(locked)
+    locked.save(update_fields=list(changed))
+    audit_record(engagement=milestone.engagement, actor=actor, verb="criterion.updated",
+                 obj=locked, before=before, after=changed)
+    _reset_keys_if_under_review(milestone, actor, "an acceptance criterion was edited")
+    return locked
+
+
+def _may_verify(actor, criterion):
+    """Client-side verifiers always; vendor users only for work the vendor performs."""
+    engagement = criterion.milestone.engagement
+    side = require_party(actor, engagement, action="verify criteria")
+    if criterion.performer == Side.INTERNAL and side != Side.INTERNAL:
+        raise NotAllowed("Work the internal team performs is verified by a client-side user, "
+                         "never by the vendor.", rule="internal_verification")
+    if side == Side.INTERNAL and not actor.is_superuser and actor.role not in VERIFIER_ROLES:
+        raise NotAllowed("Only program managers, leadership and admins verify criteria.",
+                         rule="role")
+
+
+@transaction.atomic
+def criterion_verify(*, actor, criterion, status, note=""):
+    """Mark a criterion met, not met, or open again; who and when are recorded."""
+    if status not in CS.values:
+        raise DomainError("The status is open, met or not_met.", rule="invalid_field",
+                          field="status")
+    _may_verify(actor, criterion)
+    milestone = lock(criterion.milestone)
+    _open_for_changes(milestone)
+    locked = lock(criterion)
+    if locked.status == status and locked.note == note:
+        return locked
+    if status == CS.MET and not locked.evidence.exists() and not note.strip():
+        raise DomainError("Attach evidence or write a note saying how it was verified.",
+                          rule="evidence_required", field="note")
+    before = {"status": locked.status}
+    locked.status = status
+    locked.note = note
+    if status == CS.OPEN:
+        locked.verified_by, locked.verified_at = None, None
+    else:
+        locked.verified_by, locked.verified_at = actor, timezone.now()
+    locked.save(update_fields=["status", "note", "verified_by", "verified_at"])
+    audit_record(engagement=milestone.engagement, actor=actor, verb="criterion.verified",
+                 obj=locked, before=before, after={"status": status}, reason=note)
+    if before["status"] == CS.MET and status != CS.MET:
+        send_back_if_under_review(milestone, actor,
+                                  f"Criterion “{locked.statement[:60]}” is no longer met.")
+    return locked
+
+
+def _check_upload(upload):
+    limit = settings.OFFRAMP_EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise DomainError(f"The file is {upload.size // 1024} KiB; the limit is "
+                          f"{limit // (1024 * 1024)} MiB.", rule="file_too_large", field="file")
+    suffix = PurePath(upload.name).suffix.lower()
+    if suffix not in settings.OFFRAMP_EVIDENCE_TYPES:
+        allowed = ", ".join(sorted(settings.OFFRAMP_EVIDENCE_TYPES))
+        raise DomainError(f"Files of type “{suffix or 'none'}” are not accepted as evidence "
+                          f"(accepted: {allowed}).", rule="file_type", field="file")
+    return mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+
+
+@transaction.atomic
+def evidence_add(*, actor, criterion, kind, url="", file=None, note=""):
+    """Attach a link, a file or a note. Anyone on either side may add evidence."""
+    require_party(actor, criterion.milestone.engagement, action="attach evidence")
+    milestone = lock(criterion.milestone)
+    _open_for_changes(milestone)
+    evidence = Evidence(criterion=criterion, kind=kind, url=url, note=note, added_by=actor)
+    if kind == Evidence.Kind.FILE:
+        if file is None:
+            raise DomainError("Choose a file to upload.", rule="invalid_field", field="file")
+        evidence.content_type = _check_upload(file)
+        evidence.size = file.size
+        evidence.original_name = PurePath(file.name).name[:200]
+        evidence.file = file
+    elif kind == Evidence.Kind.LINK and not url:
+        raise DomainError("Give the link's address.", rule="invalid_field", field="url")
+    elif kind == Evidence.Kind.NOTE and not note.strip():
+        raise DomainError("Write the note.", rule="invalid_field", field="note")
+    full_clean(evidence)
+    evidence.save()
+    audit_record(engagement=milestone.engagement, actor=actor, verb="evidence.added",
+                 obj=evidence, after={"criterion": criterion.pk, "kind": kind,
+                                      "name": str(evidence)[:200]})
+    return evidence
+
+
+@transaction.atomic
+def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, count=None,
+                    cadence=""):
+    require(actor, milestone.engagement, LADDER_ROLES, action="change knowledge transfer")
+    milestone = lock(milestone)
+    _open_for_changes(milestone)
+    if count is None and not cadence.strip():
+        raise DomainError("Knowledge transfer is paid work: give a count or a cadence.",
+                          rule="deliverable_needs_count_or_cadence", field="count")
+    deliverable = KnowledgeTransferDeliverable(
+        milestone=milestone, kind=kind, title=title, owner_role=owner_role,
+        acceptance=acceptance, count=count, cadence=cadence)
+    full_clean(deliverable)
+    deliverable.save()
+    audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.added",
+                 obj=deliverable, after={"kind": kind, "title": title, "count": count,
+                                         "cadence": cadence, "owner_role": owner_role})
+    return deliverable
