@@ -90,3 +90,56 @@ class BaselineForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Engagement.Status.choices)
     reason = forms.CharField(required=False, max_length=500)
+
+
+class LadderGenerateForm(forms.Form):
+    template = forms.ChoiceField(choices=[("default", "Capability-first ladder")],
+                                 initial="default")
+    weeks = forms.IntegerField(min_value=1, max_value=260, label="Weeks",
+                               help_text="The template's 8 weeks are scaled to this length.")
+
+
+class MilestoneForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        from .models import Milestone
+
+        model = Milestone
+        fields = ["title", "description", "stream", "kind", "ownership_mode", "start_week",
+                  "end_week", "is_transition"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        from .models import AcceptanceCriterion
+
+        model = AcceptanceCriterion
+        fields = ["statement", "method", "performer"]
+        widgets = {"statement": forms.Textarea(attrs={"rows": 2})}
+        labels = {"performer": "Performed by"}
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("link", "Link"), ("file", "File"), ("note", "Note")])
+    url = forms.URLField(required=False, label="Link", assume_scheme="https")
+    file = forms.FileField(required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(forms.Form):
+    status = forms.ChoiceField(choices=[("met", "Met"), ("not_met", "Not met"), ("open", "Open")])
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class MilestoneTransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=[("in_progress", "in progress"), ("submitted", "submitted"),
+                                    ("changes_requested", "changes requested")])
+    reason = forms.CharField(required=False, max_length=1000)
+    version = forms.IntegerField(required=False)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(required=False, max_length=2000)

@@ -91,3 +91,89 @@ def approvals_inbox(*, user):
         .select_related("engagement", "requested_by")
         .order_by("requested_at", "id")
     )
+
+
+def ladder_for_page(*, engagement):
+    """Milestones with criteria, evidence, deliverables and their acceptance requests: a fixed
+    number of queries whatever the ladder's size."""
+    from .models import AcceptanceCriterion, Evidence, Milestone
+
+    milestones = list(
+        Milestone.objects.filter(engagement=engagement)
+        .select_related("engagement")
+        .prefetch_related(
+            Prefetch(
+                "criteria",
+                queryset=AcceptanceCriterion.objects.select_related("verified_by").prefetch_related(
+                    Prefetch("evidence", queryset=Evidence.objects.select_related("added_by"))
+                ),
+            ),
+            "deliverables",
+        )
+    )
+    requests = (
+        ApprovalRequest.objects.filter(engagement=engagement, subject_type="engagement.milestone",
+                                       kind=ApprovalRequest.Kind.MILESTONE_ACCEPTANCE)
+        .exclude(status=ApprovalRequest.Status.CANCELLED)
+        .select_related("requested_by")
+        .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("user")))
+        .order_by("requested_at", "id")
+    )
+    latest = {}
+    for request in requests:
+        latest[request.subject_id] = request  # later requests replace earlier ones
+    for m in milestones:
+        m.acceptance_request = latest.get(str(m.pk))
+    return milestones
+
+
+def milestone_get(*, user, engagement_pk, pk):
+    from .models import Milestone
+
+    return get_object_or_404(
+        Milestone.objects.filter(engagement__in=Engagement.objects.visible_to(user).values("pk"))
+        .select_related("engagement"),
+        engagement_id=engagement_pk, pk=pk,
+    )
+
+
+def criterion_get(*, user, engagement_pk, pk):
+    from .models import AcceptanceCriterion
+
+    return get_object_or_404(
+        AcceptanceCriterion.objects.filter(
+            milestone__engagement__in=Engagement.objects.visible_to(user).values("pk"))
+        .select_related("milestone__engagement"),
+        milestone__engagement_id=engagement_pk, pk=pk,
+    )
+
+
+def evidence_get(*, user, engagement_pk, pk):
+    from .models import Evidence
+
+    return get_object_or_404(
+        Evidence.objects.filter(
+            criterion__milestone__engagement__in=Engagement.objects.visible_to(user).values("pk")),
+        criterion__milestone__engagement_id=engagement_pk, pk=pk,
+    )
+
+
+def raci_for_page(*, engagement):
+    from .models import RaciAssignment
+
+    return list(RaciAssignment.objects.filter(engagement=engagement).values(
+        "workstream", "phase", "staffing_role", "letter"))
+
+
+def approval_request_get(*, user, pk):
+    return get_object_or_404(
+        ApprovalRequest.objects.filter(
+            engagement__in=Engagement.objects.visible_to(user).values("pk"))
+        .select_related("engagement", "requested_by")
+        .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("user"))),
+        pk=pk,
+    )
+
+
+def approvals_inbox_count(*, user):
+    return approvals_inbox(user=user).count()

@@ -1,18 +1,35 @@
 from django.urls import path
 
 from . import views
+from .views import ladder, raci
 
 app_name = "engagement"
+
+E = "<int:pk>/"
+M = E + "milestones/<int:milestone_pk>/"
+C = E + "criteria/<int:criterion_pk>/"
 
 urlpatterns = [
     path("", views.engagement_list, name="list"),
     path("new/", views.engagement_create, name="create"),
-    path("<int:pk>/", views.engagement_detail, name="detail"),
-    path("<int:pk>/edit/", views.engagement_edit, name="edit"),
-    path("<int:pk>/transition/", views.engagement_transition, name="transition"),
-    path("<int:pk>/staffing/", views.staffing_add, name="staffing_add"),
-    path("<int:pk>/staffing/<int:assignment_pk>/remove/", views.staffing_remove,
+    path(E, views.engagement_detail, name="detail"),
+    path(E + "edit/", views.engagement_edit, name="edit"),
+    path(E + "transition/", views.engagement_transition, name="transition"),
+    path(E + "staffing/", views.staffing_add, name="staffing_add"),
+    path(E + "staffing/<int:assignment_pk>/remove/", views.staffing_remove,
          name="staffing_remove"),
-    path("<int:pk>/baseline/<str:stage>/", views.baseline_record, name="baseline"),
-    path("<int:pk>/audit/", views.engagement_audit, name="audit"),
+    path(E + "baseline/<str:stage>/", views.baseline_record, name="baseline"),
+    path(E + "audit/", views.engagement_audit, name="audit"),
+    path(E + "ladder/", ladder.ladder, name="ladder"),
+    path(E + "ladder/generate/", ladder.ladder_generate, name="ladder_generate"),
+    path(E + "milestones/new/", ladder.milestone_create, name="milestone_create"),
+    path(M + "edit/", ladder.milestone_edit, name="milestone_edit"),
+    path(M + "move/", ladder.milestone_move, name="milestone_move"),
+    path(M + "delete/", ladder.milestone_delete, name="milestone_delete"),
+    path(M + "transition/", ladder.milestone_transition, name="milestone_transition"),
+    path(M + "criteria/", ladder.criterion_add, name="criterion_add"),
+    path(C + "verify/", ladder.criterion_verify, name="criterion_verify"),
+    path(C + "evidence/", ladder.evidence_add, name="evidence_add"),
+    path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),
+    path(E + "raci/", raci.raci, name="raci"),
 ]

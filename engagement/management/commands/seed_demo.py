@@ -8,7 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from engagement import services
-from engagement.models import Engagement, Organisation, ReadinessBaseline, Role, User
+from engagement.models import (
+    ApprovalRequest,
+    Engagement,
+    Organisation,
+    ReadinessBaseline,
+    Role,
+    User,
+)
 from kpis.services import kpi_define
 
 PASSWORD = "offramp-demo"
@@ -100,3 +107,29 @@ class Command(BaseCommand):
                        target_date=target, source="manual")
         services.engagement_transition(actor=pm, engagement=engagement, to="active",
                                        reason="Kick-off held; outcomes agreed.")
+        self._ladder(engagement, users)
+
+    def _ladder(self, engagement, users):
+        """Hybrid ladder and RACI; discovery accepted with two keys, the pipeline under way."""
+        pm = users["pm"]
+        services.raci_seed(actor=pm, engagement=engagement)
+        ladder = services.ladder_generate(actor=pm, engagement=engagement)
+        discovery, pipeline = ladder[0], ladder[1]
+        services.milestone_transition(actor=pm, milestone=discovery, to="in_progress")
+        for criterion in discovery.criteria.all():
+            services.evidence_add(actor=users["vendor"], criterion=criterion, kind="link",
+                                  url="https://wiki.northwind.example/ml/discovery")
+            verifier = users["vendor"] if criterion.performer == "vendor" else pm
+            services.criterion_verify(actor=verifier, criterion=criterion, status="met",
+                                      note="Reviewed in the week 2 steering meeting.")
+        services.milestone_transition(actor=pm, milestone=discovery, to="submitted")
+        request = ApprovalRequest.objects.get(subject_id=str(discovery.pk), status="open")
+        services.approval_decide(actor=users["leader"], request=request, decision="approve",
+                                 reason="Baseline and evaluation definitions look right.")
+        services.approval_decide(actor=users["vendor"], request=request, decision="approve")
+        services.milestone_transition(actor=pm, milestone=pipeline, to="in_progress")
+        repro = pipeline.criteria.filter(performer="vendor").first()
+        services.evidence_add(actor=users["vendor"], criterion=repro, kind="link",
+                              url="https://ci.northwind.example/pipelines/118")
+        services.criterion_verify(actor=users["vendor"], criterion=repro, status="met",
+                                  note="Clean checkout reproduced the first run's metrics.")

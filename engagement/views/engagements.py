@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .audit import audit_verify
-from .errors import ConflictError, DomainError
-from .filtersets import EngagementFilter
-from .forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
-from .models import Engagement, ReadinessBaseline
+from .. import selectors, services
+from ..audit import audit_verify
+from ..errors import ConflictError, DomainError
+from ..filtersets import EngagementFilter
+from ..forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
+from ..models import Engagement, ReadinessBaseline
 
 
 def apply_domain_error(form, exc):

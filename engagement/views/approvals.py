@@ -1,0 +1,45 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..errors import DomainError
+from ..forms import DecisionForm
+
+
+@login_required
+def inbox(request):
+    requests = list(selectors.approvals_inbox(user=request.user)
+                    .prefetch_related("approvals__user"))
+    for r in requests:
+        current = [a for a in r.approvals.all() if a.round == r.round]
+        r.slots = (current + [None, None])[:2]
+        r.needed = services.keys_needed(r, current)
+    return render(request, "engagement/approvals_inbox.html", {"requests": requests})
+
+
+@login_required
+@require_POST
+def decide(request, request_pk):
+    approval_request = selectors.approval_request_get(user=request.user, pk=request_pk)
+    form = DecisionForm(request.POST)
+    back = request.POST.get("next") or "approvals:inbox"
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+    else:
+        try:
+            services.approval_decide(actor=request.user, request=approval_request,
+                                     **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            approval_request.refresh_from_db()
+            verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
+            outcome = {"approved": " Both keys are turned: it is approved.",
+                       "rejected": " The request is closed as rejected."}.get(
+                approval_request.status, " One more key is needed.")
+            messages.success(request, f"You {verb} “{approval_request.summary}”.{outcome}")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("approvals:inbox")

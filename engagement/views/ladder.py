@@ -1,0 +1,271 @@
+"""The ladder page and every action on it. Each action answers htmx with the updated milestone
+card (plus the timeline and warnings, out of band) and plain posts with a redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..errors import ConflictError, DomainError
+from ..forms import (
+    CriterionForm,
+    EvidenceForm,
+    LadderGenerateForm,
+    MilestoneForm,
+    MilestoneTransitionForm,
+    VerifyForm,
+)
+from ..models import OwnershipMode
+
+ROW_HEIGHT, LABEL_WIDTH, TOP = 30, 250, 34
+
+
+def timeline(engagement, milestones, today):
+    """Geometry for the SVG timeline: one row per milestone, one column per week."""
+    weeks = engagement.length_weeks
+    week_width = max(14, min(64, 880 // weeks))
+    label_every = 1 if week_width >= 28 else (2 if week_width >= 18 else 4)
+    current = engagement.week_of(today)
+    rows = []
+    for i, m in enumerate(milestones):
+        rows.append({
+            "m": m, "y": TOP + i * ROW_HEIGHT, "text_y": TOP + i * ROW_HEIGHT + 19,
+            "x": LABEL_WIDTH + (m.start_week - 1) * week_width,
+            "width": (m.end_week - m.start_week + 1) * week_width - 2,
+        })
+    return {
+        "rows": rows, "width": LABEL_WIDTH + weeks * week_width + 10,
+        "height": TOP + len(milestones) * ROW_HEIGHT + 8,
+        "weeks": [{"n": n, "x": LABEL_WIDTH + (n - 1) * week_width,
+                   "label": n == 1 or n % label_every == 0} for n in range(1, weeks + 1)],
+        "week_width": week_width,
+        "today_x": (LABEL_WIDTH + (current - 1) * week_width + week_width // 2
+                    if 1 <= current <= weeks and today <= engagement.end_date else None),
+        "current": current,
+    }
+
+
+def _ladder_context(request, engagement):
+    milestones = selectors.ladder_for_page(engagement=engagement)
+    today = timezone.localdate()
+    warnings = services.ladder_warnings(engagement, milestones)
+    side = request.user.side_in(engagement) or ("internal" if request.user.is_superuser else None)
+    by_milestone = {}
+    for pk, message in warnings:
+        by_milestone.setdefault(pk, []).append(message)
+    for m in milestones:
+        m.warnings = by_milestone.get(m.pk, [])
+        criteria = list(m.criteria.all())
+        m.submit_problems = services.submit_problems(m, criteria)
+        m.met_count = sum(c.status == "met" for c in criteria)
+        req = m.acceptance_request
+        m.keys = None
+        if req:
+            current = [a for a in req.approvals.all() if a.round == req.round]
+            m.keys = {"request": req, "current": current,
+                      "slots": (current + [None, None])[:2] if req.status == "open" else current,
+                      "needed": services.keys_needed(req, current)}
+    return {
+        "engagement": engagement, "milestones": milestones, "tab": "ladder",
+        "week": engagement.week_of(today), "timeline": timeline(engagement, milestones, today),
+        "general_warnings": by_milestone.get(None, []),
+        "ownership_modes": OwnershipMode,
+        "side": side,
+        "can_manage": request.user.is_superuser or (
+            side == "internal" and request.user.role in services.ladder.LADDER_ROLES),
+        "can_review": request.user.is_superuser or (
+            side == "internal" and request.user.role in services.ladder.REVIEWER_ROLES),
+        "generate_form": LadderGenerateForm(initial={"weeks": engagement.length_weeks}),
+        "new_milestone_form": MilestoneForm(initial={
+            "start_week": 1, "end_week": 1, "ownership_mode": OwnershipMode.INTERNAL_LEADS}),
+        "criterion_form": CriterionForm(), "evidence_form": EvidenceForm(),
+    }
+
+
+@login_required
+def ladder(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    return render(request, "engagement/ladder.html", _ladder_context(request, engagement))
+
+
+def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflict=None):
+    """htmx: the milestone card and the ladder summary; otherwise a redirect with a message."""
+    if request.headers.get("HX-Request"):
+        context = _ladder_context(request, engagement)
+        card = next((m for m in context["milestones"] if m.pk == milestone_pk), None)
+        context.update({"m": card, "card_error": error, "card_done": done,
+                        "conflict": conflict, "oob": True})
+        return render(request, "engagement/_milestone_response.html", context)
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    anchor = f"#m-{milestone_pk}" if milestone_pk else ""
+    return redirect(reverse("engagement:ladder", kwargs={"pk": engagement.pk}) + anchor)
+
+
+def _form_error(form):
+    return " ".join(f"{form.fields[f].label or f}: {e}" if f != "__all__" else e
+                    for f, errs in form.errors.items() for e in errs)
+
+
+@login_required
+@require_POST
+def ladder_generate(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    form = LadderGenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("engagement:ladder", pk=pk)
+    try:
+        ladder = services.ladder_generate(actor=request.user, engagement=engagement,
+                                          **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Ladder generated: {len(ladder)} milestones over "
+                                  f"{form.cleaned_data['weeks']} weeks.")
+    return redirect("engagement:ladder", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_create(request, pk):
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    form = MilestoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("engagement:ladder", pk=pk)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    try:
+        m = services.milestone_create(actor=request.user, engagement=engagement, **data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("engagement:ladder", pk=pk)
+    messages.success(request, f"Milestone “{m.title}” added.")
+    return redirect(reverse("engagement:ladder", kwargs={"pk": pk}) + f"#m-{m.pk}")
+
+
+@login_required
+@require_POST
+def milestone_edit(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    form = MilestoneForm(request.POST, instance=m)
+    if not form.is_valid():
+        return _answer(request, m.engagement, m.pk, error=_form_error(form))
+    data = {k: form.cleaned_data[k] for k in form.changed_data if k != "version"}
+    try:
+        services.milestone_update(actor=request.user, milestone=m, data=data,
+                                  expected_version=form.cleaned_data.get("version"))
+    except ConflictError as exc:
+        return _answer(request, m.engagement, m.pk, conflict=exc,
+                       error=f"{exc.message} Changed by {exc.changed_by}; your edit was not "
+                             "saved. The card now shows the current values.")
+    except DomainError as exc:
+        return _answer(request, m.engagement, m.pk, error=exc.message)
+    return _answer(request, m.engagement, m.pk, done="Milestone saved.")
+
+
+@login_required
+@require_POST
+def milestone_move(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    try:
+        services.milestone_move(actor=request.user, milestone=m,
+                                direction=request.POST.get("direction", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("engagement:ladder", kwargs={"pk": pk}) + f"#m-{m.pk}")
+
+
+@login_required
+@require_POST
+def milestone_delete(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    try:
+        services.milestone_delete(actor=request.user, milestone=m)
+    except DomainError as exc:
+        return _answer(request, m.engagement, m.pk, error=exc.message)
+    messages.success(request, f"Milestone “{m.title}” removed.")
+    return redirect("engagement:ladder", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_transition(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    form = MilestoneTransitionForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, m.engagement, m.pk, error=_form_error(form))
+    to = form.cleaned_data["to"]
+    try:
+        services.milestone_transition(actor=request.user, milestone=m, to=to,
+                                      reason=form.cleaned_data["reason"],
+                                      expected_version=form.cleaned_data.get("version"))
+    except DomainError as exc:
+        return _answer(request, m.engagement, m.pk, error=exc.message)
+    done = {"in_progress": "Milestone started.",
+            "submitted": "Submitted for acceptance: two keys needed.",
+            "changes_requested": "Changes requested."}[to]
+    return _answer(request, m.engagement, m.pk, done=done)
+
+
+@login_required
+@require_POST
+def criterion_add(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    form = CriterionForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, m.engagement, m.pk, error=_form_error(form))
+    try:
+        services.criterion_add(actor=request.user, milestone=m, **form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, m.engagement, m.pk, error=exc.message)
+    return _answer(request, m.engagement, m.pk, done="Criterion added.")
+
+
+@login_required
+@require_POST
+def criterion_verify(request, pk, criterion_pk):
+    c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, c.milestone.engagement, c.milestone_id, error=_form_error(form))
+    try:
+        services.criterion_verify(actor=request.user, criterion=c, **form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, c.milestone.engagement, c.milestone_id, error=exc.message)
+    label = dict(VerifyForm.base_fields["status"].choices)[form.cleaned_data["status"]]
+    return _answer(request, c.milestone.engagement, c.milestone_id,
+                   done=f"Criterion marked {label.lower()}.")
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk, criterion_pk):
+    c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _answer(request, c.milestone.engagement, c.milestone_id, error=_form_error(form))
+    try:
+        services.evidence_add(actor=request.user, criterion=c, **form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, c.milestone.engagement, c.milestone_id, error=exc.message)
+    return _answer(request, c.milestone.engagement, c.milestone_id, done="Evidence attached.")
+
+
+@login_required
+def evidence_download(request, pk, evidence_pk):
+    evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True,
+                            filename=evidence.original_name or "evidence",
+                            content_type=evidence.content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
