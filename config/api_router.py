@@ -2,9 +2,17 @@
 
 from rest_framework.routers import DefaultRouter
 
+from engagement.api.ladder_views import (
+    ApprovalRequestViewSet,
+    CriterionViewSet,
+    MilestoneViewSet,
+)
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
 
 router = DefaultRouter()
 router.register("engagements", EngagementViewSet, basename="engagement")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("criteria", CriterionViewSet, basename="criterion")
+router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")

@@ -36,8 +36,31 @@ class EngagementQuerySet(models.QuerySet):
         return self.filter(Q(client_id=org) | Q(vendor_id=org))
 
 
-class AuditEventQuerySet(models.QuerySet):
+
+
+class EngagementScopedQuerySet(models.QuerySet):
+    """Rows that belong to an engagement through `engagement_path`; visible with it."""
+
+    engagement_path = "engagement"
+
     def visible_to(self, user):
         from .models import Engagement
 
-        return self.filter(engagement__in=Engagement.objects.visible_to(user).values("pk"))
+        visible = Engagement.objects.visible_to(user).values("pk")
+        return self.filter(**{f"{self.engagement_path}__in": visible})
+
+
+class AuditEventQuerySet(EngagementScopedQuerySet):
+    engagement_path = "engagement"
+
+
+class MilestoneQuerySet(EngagementScopedQuerySet):
+    engagement_path = "engagement"
+
+
+class CriterionQuerySet(EngagementScopedQuerySet):
+    engagement_path = "milestone__engagement"
+
+
+class ApprovalRequestQuerySet(EngagementScopedQuerySet):
+    engagement_path = "engagement"

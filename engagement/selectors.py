@@ -82,10 +82,7 @@ def approvals_inbox(*, user):
     in the current round."""
     already = Approval.objects.filter(request=OuterRef("pk"), round=OuterRef("round"), user=user)
     return (
-        ApprovalRequest.objects.filter(
-            engagement__in=Engagement.objects.visible_to(user).values("pk"),
-            status=ApprovalRequest.Status.OPEN,
-        )
+        ApprovalRequest.objects.visible_to(user).filter(status=ApprovalRequest.Status.OPEN)
         .exclude(requested_by=user)
         .exclude(Exists(already))
         .select_related("engagement", "requested_by")
@@ -131,8 +128,7 @@ def milestone_get(*, user, engagement_pk, pk):
     from .models import Milestone
 
     return get_object_or_404(
-        Milestone.objects.filter(engagement__in=Engagement.objects.visible_to(user).values("pk"))
-        .select_related("engagement"),
+        Milestone.objects.visible_to(user).select_related("engagement"),
         engagement_id=engagement_pk, pk=pk,
     )
 
@@ -141,9 +137,7 @@ def criterion_get(*, user, engagement_pk, pk):
     from .models import AcceptanceCriterion
 
     return get_object_or_404(
-        AcceptanceCriterion.objects.filter(
-            milestone__engagement__in=Engagement.objects.visible_to(user).values("pk"))
-        .select_related("milestone__engagement"),
+        AcceptanceCriterion.objects.visible_to(user).select_related("milestone__engagement"),
         milestone__engagement_id=engagement_pk, pk=pk,
     )
 
@@ -167,8 +161,7 @@ def raci_for_page(*, engagement):
 
 def approval_request_get(*, user, pk):
     return get_object_or_404(
-        ApprovalRequest.objects.filter(
-            engagement__in=Engagement.objects.visible_to(user).values("pk"))
+        ApprovalRequest.objects.visible_to(user)
         .select_related("engagement", "requested_by")
         .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("user"))),
         pk=pk,

@@ -141,6 +141,16 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EngagementStatusEnum": "engagement.models.Engagement.Status",
         "ReadinessScoreEnum": "engagement.models.ReadinessBaseline.SCORE_CHOICES",
+        "SideEnum": "engagement.models.Side",
+        "StaffingRoleEnum": "engagement.models.StaffingRole",
+        "OrganisationKindEnum": "engagement.models.Organisation.Kind",
+        "MilestoneStatusEnum": "engagement.models.Milestone.Status",
+        "MilestoneKindEnum": "engagement.models.Milestone.Kind",
+        "CriterionStatusEnum": "engagement.models.AcceptanceCriterion.Status",
+        "EvidenceKindEnum": "engagement.models.Evidence.Kind",
+        "DeliverableKindEnum": "engagement.models.KnowledgeTransferDeliverable.Kind",
+        "ApprovalStatusEnum": "engagement.models.ApprovalRequest.Status",
+        "ApprovalKindEnum": "engagement.models.ApprovalRequest.Kind",
     },
 }
 

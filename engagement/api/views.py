@@ -8,6 +8,8 @@ from engagement import selectors, services
 from engagement.filtersets import AuditEventFilter, EngagementFilter
 from engagement.models import ReadinessBaseline, StaffingAssignment
 
+from .common import if_match_version
+from .ladder_views import EngagementLadderMixin
 from .serializers import (
     AuditEventSerializer,
     EngagementCreateSerializer,
@@ -19,13 +21,8 @@ from .serializers import (
 )
 
 
-def _if_match_version(request):
-    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    return int(header) if header.isdigit() else None
-
-
-class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class EngagementViewSet(EngagementLadderMixin, mixins.ListModelMixin,
+                        mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Engagements where your organisation is the client or the vendor."""
 
     serializer_class = EngagementSerializer
@@ -69,7 +66,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = EngagementUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        expected = fields.pop("version", None) or _if_match_version(request)
+        expected = fields.pop("version", None) or if_match_version(request)
         services.engagement_update(actor=request.user, engagement=engagement, data=fields,
                                    expected_version=expected)
         return self.retrieve(request, pk=pk)

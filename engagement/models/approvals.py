@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ..querysets import ApprovalRequestQuerySet
 from .core import Engagement, Side
 
 
@@ -34,6 +35,8 @@ class ApprovalRequest(models.Model):
     round = models.PositiveIntegerField(default=1)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.TextField(blank=True)
+
+    objects = ApprovalRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from ..querysets import CriterionQuerySet, MilestoneQuerySet
 from .core import Engagement, Side, StaffingRole
 
 
@@ -65,6 +66,8 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = MilestoneQuerySet.as_manager()
+
     class Meta:
         ordering = ["engagement_id", "position", "id"]
         constraints = [
@@ -114,6 +117,8 @@ class AcceptanceCriterion(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+
+    objects = CriterionQuerySet.as_manager()
 
     class Meta:
         ordering = ["milestone_id", "position", "id"]
