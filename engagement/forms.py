@@ -143,3 +143,14 @@ class MilestoneTransitionForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class DeliverableForm(forms.ModelForm):
+    class Meta:
+        from .models import KnowledgeTransferDeliverable
+
+        model = KnowledgeTransferDeliverable
+        fields = ["kind", "title", "count", "cadence", "owner_role", "acceptance"]
+        widgets = {"acceptance": forms.Textarea(attrs={"rows": 2})}
+        labels = {"owner_role": "Owner", "acceptance": "Accepted when"}
+        help_texts = {"cadence": "For example: weekly, 1 hour."}

@@ -28,6 +28,7 @@ urlpatterns = [
     path(M + "delete/", ladder.milestone_delete, name="milestone_delete"),
     path(M + "transition/", ladder.milestone_transition, name="milestone_transition"),
     path(M + "criteria/", ladder.criterion_add, name="criterion_add"),
+    path(M + "deliverables/", ladder.deliverable_add, name="deliverable_add"),
     path(C + "verify/", ladder.criterion_verify, name="criterion_verify"),
     path(C + "evidence/", ladder.evidence_add, name="evidence_add"),
     path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),

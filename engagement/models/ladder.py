@@ -187,8 +187,12 @@ class KnowledgeTransferDeliverable(models.Model):
     class Meta:
         ordering = ["milestone_id", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(count__isnull=False) | ~Q(cadence=""),
-                                   name="deliverable_has_count_or_cadence"),
+            models.CheckConstraint(
+                condition=Q(count__isnull=False) | ~Q(cadence=""),
+                name="deliverable_has_count_or_cadence",
+                violation_error_message="Knowledge transfer is paid work: give a count or a "
+                                        "cadence.",
+            ),
         ]
 
     def __str__(self):

@@ -13,6 +13,7 @@ from .. import selectors, services
 from ..errors import ConflictError, DomainError
 from ..forms import (
     CriterionForm,
+    DeliverableForm,
     EvidenceForm,
     LadderGenerateForm,
     MilestoneForm,
@@ -83,6 +84,7 @@ def _ladder_context(request, engagement):
         "new_milestone_form": MilestoneForm(initial={
             "start_week": 1, "end_week": 1, "ownership_mode": OwnershipMode.INTERNAL_LEADS}),
         "criterion_form": CriterionForm(), "evidence_form": EvidenceForm(),
+        "deliverable_form": DeliverableForm(),
     }
 
 
@@ -269,3 +271,17 @@ def evidence_download(request, pk, evidence_pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def deliverable_add(request, pk, milestone_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    form = DeliverableForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, m.engagement, m.pk, error=_form_error(form))
+    try:
+        services.deliverable_add(actor=request.user, milestone=m, **form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, m.engagement, m.pk, error=exc.message)
+    return _answer(request, m.engagement, m.pk, done="Knowledge-transfer deliverable added.")

@@ -148,3 +148,20 @@ def test_vendor_does_not_see_manage_actions(client, people, engagement, ladder):
     body = client.get(url(engagement, "ladder/")).content.decode()
     assert "Start milestone" not in body and "Edit milestone" not in body
     assert "Attach evidence" in body
+
+
+def test_knowledge_transfer_deliverable_added_on_the_card(client, people, engagement, ladder):
+    client.force_login(people["pm"])
+    m = ladder[0]
+    body = client.get(url(engagement, "ladder/")).content.decode()
+    assert f'for="f-{m.pk}-cadence"' in body and f'id="f-{m.pk}-cadence"' in body
+    body = client.post(url(engagement, f"milestones/{m.pk}/deliverables/"), {
+        "kind": "office_hours", "title": "Data office hours", "count": "", "cadence": "",
+        "owner_role": "data_steward", "acceptance": "Logged"},
+        HTTP_HX_REQUEST="true").content.decode()
+    assert "give a count or a cadence" in body
+    body = client.post(url(engagement, f"milestones/{m.pk}/deliverables/"), {
+        "kind": "office_hours", "title": "Data office hours", "count": "", "cadence": "weekly",
+        "owner_role": "data_steward", "acceptance": "Logged"},
+        HTTP_HX_REQUEST="true").content.decode()
+    assert "Knowledge-transfer deliverable added." in body and "Data office hours" in body
