@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "csp",
     "engagement",
     "kpis",
+    "sow",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SowConfig(AppConfig):
+    name = "sow"
+    verbose_name = "SOW"
+
+    def ready(self):
+        from . import services  # noqa: F401 - registers the SOW-version two-key handler

@@ -1,0 +1,180 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from engagement.models import Engagement
+
+
+class Category(models.TextChoices):
+    DELIVERABLES = "deliverables", "Deliverables"
+    ACCEPTANCE = "acceptance", "Acceptance"
+    IP_PORTABILITY = "ip_portability", "IP and portability"
+    ENABLEMENT = "enablement", "Enablement"
+    COMMERCIAL = "commercial", "Commercial"
+    GOVERNANCE = "governance", "Governance"
+    DATA_SECURITY = "data_security", "Data and security"
+
+
+class Clause(models.Model):
+    """A reusable clause with a stable key; its text lives in numbered versions."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    title = models.CharField(max_length=200)
+    # SOW-check rule ids this clause resolves (see sow.checks).
+    resolves = models.JSONField(default=list, blank=True)
+    from_library = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ClauseVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    body = models.TextField(help_text="Jinja2 template over the engagement's data.")
+    guidance = models.TextField(blank=True, help_text="Drafting guidance for procurement.")
+    # SHA-256 of the library text this version was loaded from; empty for local edits.
+    library_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clause_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["clause", "number"], name="clause_version_number_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.clause.key} v{self.number}"
+
+
+class Schedule(models.TextChoices):
+    LADDER = "ladder", "Milestone ladder"
+    PAYMENTS = "payments", "Payment schedule"
+    RACI = "raci", "RACI by phase"
+    KPIS = "kpis", "Capability outcomes (KPIs)"
+    STAFFING = "staffing", "Staffing"
+    ENABLEMENT = "enablement", "Enablement sessions"
+
+
+class SowDocument(models.Model):
+    """The working draft of one SOW for an engagement. Frozen versions are snapshots of it."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="sows")
+    title = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["engagement_id", "created_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("sow:editor", kwargs={"pk": self.engagement_id, "sow_pk": self.pk})
+
+
+class SowSection(models.Model):
+    """One section: a pinned clause version (optionally with edited text) or a schedule."""
+
+    sow = models.ForeignKey(SowDocument, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    clause_version = models.ForeignKey(ClauseVersion, on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="sections")
+    schedule = models.CharField(max_length=12, choices=Schedule.choices, blank=True)
+    override_body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["sow_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(clause_version__isnull=False) & Q(schedule=""))
+                | (Q(clause_version__isnull=True) & ~Q(schedule="")),
+                name="section_is_clause_or_schedule",
+            ),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    @property
+    def heading(self):
+        if self.clause_version_id:
+            return self.clause_version.clause.title
+        return Schedule(self.schedule).label
+
+    @property
+    def is_overridden(self):
+        return bool(self.override_body)
+
+
+class SowVersion(models.Model):
+    """A frozen, immutable snapshot. Only its status (and signing record) may change."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        SIGNED = "signed", "Signed"
+
+    CONTENT_FIELDS = ("sow_id", "number", "html", "sha256", "source", "author_id",
+                      "created_at", "justification")
+
+    sow = models.ForeignKey(SowDocument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    html = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    source = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField()
+    justification = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    signed_on = models.DateField(null=True, blank=True)
+    signatories = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["sow_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["sow", "number"], name="sow_version_number_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.sow} v{self.number}"
+
+    @property
+    def short_hash(self):
+        return self.sha256[:12]
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if self.pk and (update_fields is None
+                        or set(update_fields) & {f.removesuffix("_id") for f in
+                                                 self.CONTENT_FIELDS}
+                        or set(update_fields) & set(self.CONTENT_FIELDS)):
+            raise FrozenVersionError("A frozen SOW version cannot be changed; freeze a new one.")
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise FrozenVersionError("A frozen SOW version cannot be deleted.")
+
+
+class FrozenVersionError(Exception):
+    pass

@@ -1,0 +1,314 @@
+"""The one place user-authored clause text meets Jinja2.
+
+Clause bodies are templates written by procurement. They render in an immutable sandbox
+with autoescaping and StrictUndefined, over plain data (dicts, lists, strings, numbers)
+built by `sow.context`, never model instances. Before a body is saved it is checked against
+an allow-list: no calls, only listed filters and tests, no attribute access that does not
+start at a context variable, no private names, loops only over context data and at most two
+deep, and no variable the context does not document. Rendering caps the output's size and
+time and turns the result into sanitised HTML.
+"""
+
+import hashlib
+import html
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+import nh3
+from jinja2 import (
+    StrictUndefined,
+    TemplateAssertionError,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+    nodes,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+MAX_SOURCE = 20_000
+MAX_OUTPUT = 200_000
+MAX_OPERAND = 10_000
+MAX_LOOP_DEPTH = 2
+TIME_LIMIT = 2.0
+
+ALLOWED_FILTERS = frozenset({
+    "upper", "lower", "title", "capitalize", "trim", "length", "count", "join", "default", "d",
+    "first", "last", "sort", "round", "int", "abs", "sum", "wordcount", "truncate", "replace",
+    "escape", "e", "money", "plural", "list",
+})
+ALLOWED_TESTS = frozenset({
+    "defined", "undefined", "none", "number", "string", "sequence", "mapping", "even", "odd",
+    "divisibleby", "eq", "ne", "lt", "gt", "le", "ge", "in", "true", "false",
+})
+FORBIDDEN_NODES = {
+    nodes.Call: "calls are not allowed (use the listed filters instead)",
+    nodes.Macro: "macros are not allowed",
+    nodes.CallBlock: "call blocks are not allowed",
+    nodes.Import: "imports are not allowed",
+    nodes.FromImport: "imports are not allowed",
+    nodes.Include: "includes are not allowed",
+    nodes.Extends: "template inheritance is not allowed",
+    nodes.Block: "blocks are not allowed",
+    nodes.FilterBlock: "filter blocks are not allowed",
+    nodes.With: "with blocks are not allowed",
+}
+RESERVED_NAMES = frozenset({"self", "caller", "varargs", "kwargs"})
+PLAIN = (str, int, float, Decimal, bool, type(None), list, tuple, dict, date, datetime)
+ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "u", "code",
+                "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
+                "caption", "span", "sup", "sub"}
+ALLOWED_ATTRIBUTES = {"th": {"scope", "colspan"}, "td": {"colspan"}, "span": {"class"}}
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    line: int | None
+    message: str
+
+    def __str__(self):
+        return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+class ClauseTemplateError(Exception):
+    """A clause body that cannot be saved or rendered; carries every problem found."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    def as_list(self):
+        return [{"line": p.line, "message": p.message} for p in self.problems]
+
+
+def _money(value, currency=""):
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    text = f"{amount:,.2f}"
+    return f"{text} {currency}".strip()
+
+
+def _plural(count, singular, plural=None):
+    return singular if count == 1 else (plural or singular + "s")
+
+
+class ClauseEnvironment(ImmutableSandboxedEnvironment):
+    """Sandbox that also refuses unbounded arithmetic on strings and lists."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("powers are not allowed in clause text")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("formatting text with % is not allowed; write the variable "
+                                "in place instead")
+        sized = (str, list, tuple)
+        if operator == "*" and (isinstance(left, sized) or isinstance(right, sized)):
+            seq, n = (left, right) if isinstance(left, sized) else (right, left)
+            if not isinstance(n, int) or len(seq) * max(n, 0) > MAX_OPERAND:
+                raise SecurityError("repeating text or lists that much is not allowed")
+        if (operator == "+" and isinstance(left, sized) and isinstance(right, sized)
+                and len(left) + len(right) > MAX_OUTPUT):
+            raise SecurityError("joining text that long is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+    def is_safe_attribute(self, obj, attr, value):
+        return not attr.startswith("_") and isinstance(value, PLAIN)
+
+    def is_safe_callable(self, obj):
+        return False
+
+
+def _environment():
+    env = ClauseEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                            lstrip_blocks=True, keep_trailing_newline=False)
+    builtin = env.filters
+    env.filters = {name: builtin[name] for name in ALLOWED_FILTERS if name in builtin}
+    env.filters.update({"money": _money, "plural": _plural})
+    env.tests = {name: env.tests[name] for name in ALLOWED_TESTS if name in env.tests}
+    env.globals = {}
+    return env
+
+
+ENV = _environment()
+
+
+def _root(node):
+    while isinstance(node, nodes.Getattr | nodes.Getitem):
+        node = node.node
+    while isinstance(node, nodes.Filter) and node.node is not None:
+        node = node.node
+        while isinstance(node, nodes.Getattr | nodes.Getitem):
+            node = node.node
+    return node
+
+
+def _check_tree(ast, known_variables):
+    problems = []
+    for kind, message in FORBIDDEN_NODES.items():
+        for node in ast.find_all(kind):
+            problems.append(TemplateProblem(node.lineno, message))
+    for node in ast.find_all(nodes.Filter):
+        if node.name not in ALLOWED_FILTERS:
+            problems.append(TemplateProblem(node.lineno, f"the filter “{node.name}” is not "
+                            f"allowed (allowed: {', '.join(sorted(ALLOWED_FILTERS))})"))
+    for node in ast.find_all(nodes.Test):
+        if node.name not in ALLOWED_TESTS:
+            problems.append(TemplateProblem(node.lineno, f"the test “{node.name}” is not allowed"))
+    for node in ast.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            problems.append(TemplateProblem(node.lineno, f"“{node.attr}” is private and cannot "
+                                                         "be used"))
+        if not isinstance(_root(node), nodes.Name):
+            problems.append(TemplateProblem(node.lineno, "attributes can only be read from "
+                                                         "the documented variables"))
+    for node in ast.find_all(nodes.Getitem):
+        if isinstance(node.arg, nodes.Const) and str(node.arg.value).startswith("_"):
+            problems.append(TemplateProblem(node.lineno, "private keys cannot be used"))
+        if not isinstance(_root(node), nodes.Name):
+            problems.append(TemplateProblem(node.lineno, "items can only be read from the "
+                                                         "documented variables"))
+    for node in ast.find_all(nodes.For):
+        if not isinstance(_root(node.iter), nodes.Name):
+            problems.append(TemplateProblem(node.lineno, "loops can only run over the "
+                                                         "documented lists"))
+    for node in ast.find_all(nodes.Name):
+        if node.name.startswith("_"):
+            problems.append(TemplateProblem(node.lineno, f"“{node.name}” is private"))
+        elif node.name in RESERVED_NAMES:
+            problems.append(TemplateProblem(node.lineno, f"“{node.name}” is not a variable you "
+                                                         "can use here."))
+
+    def depth(node, level):
+        for child in node.iter_child_nodes():
+            here = level + isinstance(child, nodes.For)
+            if here > MAX_LOOP_DEPTH:
+                problems.append(TemplateProblem(child.lineno, f"loops may nest at most "
+                                                              f"{MAX_LOOP_DEPTH} deep"))
+                continue
+            depth(child, here)
+
+    depth(ast, 0)
+    if problems:
+        return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
+    try:
+        unknown = meta.find_undeclared_variables(ast) - set(known_variables)
+    except TemplateAssertionError as exc:
+        return [TemplateProblem(exc.lineno, exc.message or "the template is malformed")]
+    for name in sorted(unknown):
+        line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
+        suggestion = [k for k in known_variables if k.startswith(name[:3])]
+        hint = f" Did you mean {', '.join(sorted(suggestion))}?" if suggestion else ""
+        problems.append(TemplateProblem(line, f"“{name}” is not a variable you can use "
+                                              f"here.{hint}"))
+    return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
+
+
+def validate(source, known_variables):
+    """Parse and check a clause body; raise ClauseTemplateError listing every problem."""
+    if len(source) > MAX_SOURCE:
+        raise ClauseTemplateError([TemplateProblem(None, f"The text is {len(source):,} "
+                                   f"characters; the limit is {MAX_SOURCE:,}.")])
+    try:
+        ast = ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise ClauseTemplateError([TemplateProblem(exc.lineno, _plain_syntax(exc.message))]) \
+            from exc
+    problems = _check_tree(ast, known_variables)
+    if problems:
+        raise ClauseTemplateError(problems)
+
+
+def _plain_syntax(message):
+    message = message or "the template is malformed"
+    if "unexpected end of template" in message.lower():
+        return ("a block was opened but not closed (every {% for %} needs {% endfor %}, "
+                "every {% if %} needs {% endif %})")
+    if "expected token" in message:
+        return f"a tag or expression is incomplete ({message})"
+    return message
+
+
+@lru_cache(maxsize=512)
+def _compiled(source_hash, source):
+    return ENV.from_string(source)
+
+
+def render(source, context, *, known_variables=None):
+    """Render a clause body to sanitised HTML. Raises ClauseTemplateError on any problem."""
+    validate(source, known_variables if known_variables is not None else context.keys())
+    template = _compiled(hashlib.sha256(source.encode()).hexdigest(), source)
+    deadline = time.monotonic() + TIME_LIMIT
+    out, size = [], 0
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise ClauseTemplateError([TemplateProblem(None, "the clause renders to more "
+                                           f"than {MAX_OUTPUT:,} characters")])
+            if time.monotonic() > deadline:
+                raise ClauseTemplateError([TemplateProblem(None, "the clause took too long "
+                                                                 "to render")])
+            out.append(chunk)
+    except UndefinedError as exc:
+        raise ClauseTemplateError([TemplateProblem(_line_of(exc), _plain_undefined(exc))]) \
+            from exc
+    except SecurityError as exc:
+        raise ClauseTemplateError([TemplateProblem(_line_of(exc), str(exc))]) from exc
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise ClauseTemplateError([TemplateProblem(_line_of(exc), f"the clause could not "
+                                                                  f"be filled in: {exc}")]) \
+            from exc
+    return to_html("".join(out))
+
+
+def _line_of(exc):
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _plain_undefined(exc):
+    match = re.search(r"'([^']+)' has no attribute '([^']+)'|'([^']+)' is undefined", str(exc))
+    if match and match.group(2):
+        return f"“{match.group(2)}” does not exist here"
+    if match and match.group(3):
+        return f"“{match.group(3)}” is not defined"
+    return "a value used here does not exist"
+
+
+BLOCK = re.compile(r"^\s*<(p|ul|ol|table|h3|h4|blockquote)\b", re.I)
+
+
+def to_html(text):
+    """Paragraphs from blank lines, bullet lists from lines starting with "- ", then an
+    allow-list sanitiser, so clause text can never carry scripts, styles or fetches."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        if BLOCK.match(block):
+            blocks.append(block)
+        elif all(ln.startswith("- ") for ln in lines):
+            blocks.append("<ul>" + "".join(f"<li>{ln[2:]}</li>" for ln in lines) + "</ul>")
+        else:
+            blocks.append("<p>" + "<br>".join(lines) + "</p>")
+    return sanitise("\n".join(blocks))
+
+
+def sanitise(fragment):
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=set(), link_rel=None)
+
+
+def plain_text(fragment):
+    """Text of an HTML fragment, for redlines and checks."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
