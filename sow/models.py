@@ -160,10 +160,6 @@ class SowVersion(models.Model):
     def __str__(self):
         return f"{self.sow} v{self.number}"
 
-    @property
-    def short_hash(self):
-        return self.sha256[:12]
-
     def save(self, *args, update_fields=None, **kwargs):
         if self.pk and (update_fields is None
                         or set(update_fields) & {f.removesuffix("_id") for f in
@@ -174,6 +170,10 @@ class SowVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise FrozenVersionError("A frozen SOW version cannot be deleted.")
+
+    @property
+    def short_hash(self):
+        return self.sha256[:12]
 
 
 class FrozenVersionError(Exception):

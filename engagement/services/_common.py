@@ -48,7 +48,7 @@ def lock_engagement(engagement_id):
     Engagement.objects.select_for_update().filter(pk=engagement_id).values_list("pk").get()
 
 
-def lock(instance):
+def lock(instance, *, engagement_id=None):
     """Re-read the row under SELECT … FOR UPDATE; the caller must be inside transaction.atomic.
 
     The engagement row is always locked first: every write in an engagement (and its audit
@@ -56,7 +56,7 @@ def lock(instance):
     """
     if isinstance(instance, Engagement):
         return Engagement.objects.select_for_update().get(pk=instance.pk)
-    engagement_id = getattr(instance, "engagement_id", None)
+    engagement_id = engagement_id or getattr(instance, "engagement_id", None)
     if engagement_id is None and hasattr(instance, "milestone_id"):
         engagement_id = instance.milestone.engagement_id
     if engagement_id is not None:

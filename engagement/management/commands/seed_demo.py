@@ -17,6 +17,18 @@ from engagement.models import (
     User,
 )
 from kpis.services import kpi_define
+from sow import services as sow_services
+from sow.services import library_load
+from sow.selectors import fix_clauses
+
+DEMO_SOW = [
+    "deliverables-by-milestone", "training-repository", "data-contracts", "evaluation-harness",
+    "model-registry", "model-card", "monitoring-runbooks", "infrastructure-as-code",
+    "acceptance-by-criteria", "acceptance-rehearsal-retrain", "acceptance-incident-drill",
+    "client-ownership", "export-path", "knowledge-transfer-plan", "office-hours-pairing",
+    "competency-gates", "fixed-fee-with-gates", "holdback", "transition-plan", "off-ramp",
+    "two-key-rule", "raci", "data-location", "data-retention-deletion",
+]
 
 PASSWORD = "offramp-demo"
 TITLE = "Support-reply LLM fine-tune"
@@ -57,8 +69,10 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             users[username] = user
 
+        library_load()
         if not Engagement.objects.filter(title=TITLE, client=client).exists():
-            self._engagement(client, vendor, users)
+            engagement = self._engagement(client, vendor, users)
+            self._sow(engagement, users)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
         self.stdout.write(f"  password for every demo user: {PASSWORD}")
         for username, first, last, org, role in USERS:
@@ -108,6 +122,7 @@ class Command(BaseCommand):
         services.engagement_transition(actor=pm, engagement=engagement, to="active",
                                        reason="Kick-off held; outcomes agreed.")
         self._ladder(engagement, users)
+        return engagement
 
     def _ladder(self, engagement, users):
         """Hybrid ladder and RACI; discovery accepted with two keys, the pipeline under way."""
@@ -133,3 +148,15 @@ class Command(BaseCommand):
                               url="https://ci.northwind.example/pipelines/118")
         services.criterion_verify(actor=users["vendor"], criterion=repro, status="met",
                                   note="Clean checkout reproduced the first run's metrics.")
+
+    def _sow(self, engagement, users):
+        """A SOW built from the starter library, its schedules, and one frozen version."""
+        procurement = users["procurement"]
+        sow = sow_services.sow_create(actor=procurement, engagement=engagement,
+                                      title="Statement of work: support-reply LLM fine-tune")
+        versions = fix_clauses(DEMO_SOW)
+        for key in DEMO_SOW:
+            sow_services.sow_section_add(actor=procurement, sow=sow, clause_version=versions[key])
+        for schedule in ("ladder", "raci", "kpis", "staffing", "enablement", "payments"):
+            sow_services.sow_section_add(actor=procurement, sow=sow, schedule=schedule)
+        sow_services.sow_freeze(actor=procurement, sow=sow)
