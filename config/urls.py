@@ -15,6 +15,8 @@ urlpatterns = [
     path("engagements/", include("engagement.urls")),
     path("engagements/", include("kpis.urls")),
     path("approvals/", include("engagement.approval_urls")),
+    path("engagements/", include("sow.urls")),
+    path("library/", include("sow.library_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,4 +1,7 @@
-"""Demo data for a fresh machine. Idempotent: running it again changes nothing."""
+"""Demo data for a fresh machine. Idempotent: running it again changes nothing.
+
+It lives in the sow app because it is the one app allowed to import the others (engagement
+and, through its services, kpis); the engagement core imports neither."""
 
 import datetime as dt
 from decimal import Decimal
@@ -18,8 +21,8 @@ from engagement.models import (
 )
 from kpis.services import kpi_define
 from sow import services as sow_services
-from sow.services import library_load
 from sow.selectors import fix_clauses
+from sow.services import library_load
 
 DEMO_SOW = [
     "deliverables-by-milestone", "training-repository", "data-contracts", "evaluation-harness",

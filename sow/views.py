@@ -1,0 +1,375 @@
+"""SOW pages: list, editor, versions, redline, and the clause library. Thin: every write is a
+service call; rendering and checking come from `sow_evaluate`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from engagement import selectors as engagement_selectors
+from engagement.errors import ConflictError, DomainError
+from engagement.services import keys_needed
+from engagement.views import apply_domain_error
+
+from . import selectors, services
+from .context import VARIABLES
+from .forms import (
+    ClauseCreateForm,
+    ClauseVersionForm,
+    FreezeForm,
+    SectionEditForm,
+    SignForm,
+    SowCreateForm,
+)
+from .models import Category, ClauseVersion, Schedule, SowSection, SowVersion
+from .redline import diff_words, redline
+
+
+def _engagement_context(engagement, tab="sow"):
+    return {"engagement": engagement, "tab": tab,
+            "week": engagement.week_of(timezone.localdate())}
+
+
+@login_required
+def sow_list(request, pk):
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    form = SowCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sow = services.sow_create(actor=request.user, engagement=engagement,
+                                      **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"SOW “{sow.title}” created. Add clauses from the library.")
+            return redirect(sow.get_absolute_url())
+    sows = selectors.latest_versions_for(engagement=engagement)
+    versions = {}
+    for v in SowVersion.objects.filter(sow__in=sows).only(
+            "id", "sow_id", "number", "status", "sha256", "created_at").order_by("number"):
+        versions[v.sow_id] = v
+    for s in sows:
+        s.latest = versions.get(s.pk)
+    return render(request, "sow/sow_list.html", {**_engagement_context(engagement),
+                                                 "sows": sows, "form": form})
+
+
+def _editor_context(request, sow, keep=None, freeze_error=None):
+    sections = selectors.sow_sections(sow=sow)
+    rendered, findings, score = services.sow_evaluate(sow, sections)
+    fixes = selectors.fix_clauses({f.fix_clause for f in findings})
+    for f in findings:
+        f.fix_version = fixes.get(f.fix_clause)
+    present = {r.key for r in rendered}
+    versions = selectors.sow_versions(sow=sow)
+    return {
+        **_engagement_context(sow.engagement), "sow": sow, "rendered": rendered,
+        "findings": findings, "score": score, "present": present,
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity == "warning" for f in findings),
+        "keep": keep or {}, "variables": VARIABLES, "schedules": Schedule.choices,
+        "versions": versions, "freeze_form": FreezeForm(initial={"sow_version": sow.version}),
+        "freeze_error": freeze_error, "can_draft": request.user.is_superuser or (
+            request.user.side_in(sow.engagement) == "internal"
+            and request.user.role in services.DRAFTER_ROLES),
+    }
+
+
+@login_required
+def sow_editor(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    return render(request, "sow/editor.html", _editor_context(request, sow))
+
+
+def _back(sow, anchor=""):
+    return redirect(sow.get_absolute_url() + anchor)
+
+
+def _version_from(request):
+    value = request.POST.get("sow_version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def section_add(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    clause_version = None
+    if request.POST.get("clause_version"):
+        clause_version = get_object_or_404(ClauseVersion.objects.select_related("clause"),
+                                           pk=request.POST["clause_version"])
+    try:
+        section = services.sow_section_add(
+            actor=request.user, sow=sow, clause_version=clause_version,
+            schedule=request.POST.get("schedule", ""), expected_version=_version_from(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _back(sow)
+    messages.success(request, f"Added “{section.heading}” as section {section.position}.")
+    return _back(sow, f"#section-{section.pk}")
+
+
+@login_required
+@require_POST
+def section_edit(request, pk, sow_pk, section_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    section = get_object_or_404(SowSection.objects.select_related("clause_version"), sow=sow,
+                                pk=section_pk)
+    form = SectionEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The edit could not be read; try again.")
+        return _back(sow)
+    text = form.cleaned_data["override_body"]
+    try:
+        services.sow_section_edit(actor=request.user, section=section, override_body=text,
+                                  expected_version=form.cleaned_data["sow_version"])
+    except ConflictError as exc:
+        messages.error(request, f"{exc.message} Your text for this section is kept below.")
+        sow.refresh_from_db()
+        return render(request, "sow/editor.html",
+                      _editor_context(request, sow, keep={section.pk: text}), status=409)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        sow.refresh_from_db()
+        return render(request, "sow/editor.html",
+                      _editor_context(request, sow, keep={section.pk: text}), status=400)
+    messages.success(request, "Section text saved." if text.strip() else
+                     "Section back to the library text.")
+    return _back(sow, f"#section-{section.pk}")
+
+
+@login_required
+@require_POST
+def section_move(request, pk, sow_pk, section_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    section = get_object_or_404(SowSection, sow=sow, pk=section_pk)
+    try:
+        if request.POST.get("direction") == "remove":
+            services.sow_section_remove(actor=request.user, section=section,
+                                        expected_version=_version_from(request))
+            messages.success(request, "Section removed.")
+            return _back(sow)
+        services.sow_section_move(actor=request.user, section=section,
+                                  direction=request.POST.get("direction", ""),
+                                  expected_version=_version_from(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(sow, f"#section-{section.pk}")
+
+
+@login_required
+@require_POST
+def sow_reorder(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    order = [int(x) for x in request.POST.get("order", "").split(",") if x.strip().isdigit()]
+    try:
+        services.sow_reorder(actor=request.user, sow=sow, order=order,
+                             expected_version=_version_from(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Sections reordered.")
+    return _back(sow)
+
+
+@login_required
+@require_POST
+def sow_freeze(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    form = FreezeForm(request.POST)
+    form.is_valid()
+    try:
+        version = services.sow_freeze(actor=request.user, sow=sow,
+                                      justification=form.cleaned_data.get("justification", ""),
+                                      expected_version=form.cleaned_data.get("sow_version"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return render(request, "sow/editor.html",
+                      _editor_context(request, sow, freeze_error=exc.message),
+                      status=exc.status_code)
+    messages.success(request, f"Version {version.number} frozen (SHA-256 {version.short_hash}…).")
+    return redirect("sow:version", pk=pk, sow_pk=sow.pk, number=version.number)
+
+
+@login_required
+@require_POST
+def sow_preview(request, pk, sow_pk):
+    """htmx live preview: the text rendered with the engagement's data, or its problems."""
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    body = request.POST.get("override_body", "")
+    try:
+        html = services.sow_preview(sow=sow, body=body)
+    except DomainError as exc:
+        return render(request, "sow/_preview.html", {"problems": getattr(exc, "problems", []),
+                                                     "message": exc.message})
+    return render(request, "sow/_preview.html", {"html": html})
+
+
+@login_required
+def library_search(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    query = request.GET.get("q", "").strip()
+    clauses = list(selectors.library(query=query, category=request.GET.get("category", ""))[:25])
+    return render(request, "sow/_library_results.html", {"sow": sow, "clauses": clauses,
+                                                         "query": query})
+
+
+@login_required
+def version_detail(request, pk, sow_pk, number):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    version = get_object_or_404(SowVersion.objects.select_related("author"), sow=sow,
+                                number=number)
+    from engagement.models import ApprovalRequest
+
+    request_ = ApprovalRequest.objects.filter(
+        subject_type="sow.sowversion", subject_id=str(version.pk)).exclude(
+        status="cancelled").prefetch_related("approvals__user").select_related(
+        "requested_by").order_by("-requested_at").first()
+    keys = None
+    if request_:
+        current = [a for a in request_.approvals.all() if a.round == request_.round]
+        keys = {"request": request_, "slots": (current + [None, None])[:2]
+                if request_.status == "open" else current,
+                "needed": keys_needed(request_, current)}
+    others = selectors.sow_versions(sow=sow)
+    return render(request, "sow/version.html", {
+        **_engagement_context(sow.engagement), "sow": sow, "version": version, "keys": keys,
+        "others": others, "sign_form": SignForm(initial={"signed_on": timezone.localdate()}),
+    })
+
+
+@login_required
+@require_POST
+def version_action(request, pk, sow_pk, number):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    version = get_object_or_404(SowVersion, sow=sow, number=number)
+    try:
+        if request.POST.get("action") == "submit":
+            services.sow_version_submit(actor=request.user, version=version)
+            messages.success(request, "Sent for approval: two keys needed, one client-side.")
+        elif request.POST.get("action") == "sign":
+            form = SignForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Give the date and both signatories.")
+            else:
+                d = form.cleaned_data
+                services.sow_version_sign(actor=request.user, version=version,
+                                          signed_on=d["signed_on"], signatories=[
+                                              {"side": "internal", "name": d["client_signatory"]},
+                                              {"side": "vendor", "name": d["vendor_signatory"]}])
+                messages.success(request, f"Version {version.number} recorded as signed.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sow:version", pk=pk, sow_pk=sow.pk, number=number)
+
+
+@login_required
+def sow_redline(request, pk, sow_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    versions = list(SowVersion.objects.filter(sow=sow).defer("html").order_by("number"))
+    if len(versions) < 2:
+        messages.info(request, "Freeze at least two versions to compare them.")
+        return _back(sow)
+    by_number = {v.number: v for v in versions}
+    try:
+        a = by_number[int(request.GET.get("a", versions[-2].number))]
+        b = by_number[int(request.GET.get("b", versions[-1].number))]
+    except (KeyError, ValueError):
+        a, b = versions[-2], versions[-1]
+    mode = "side" if request.GET.get("mode") == "side" else "inline"
+    rows = redline(a.source, b.source)
+    return render(request, "sow/redline.html", {
+        **_engagement_context(sow.engagement), "sow": sow, "a": a, "b": b, "rows": rows,
+        "mode": mode, "versions": versions,
+        "changed": sum(r["status"] != "same" for r in rows),
+    })
+
+
+# --- Library ----------------------------------------------------------------------------
+
+@login_required
+def library(request):
+    query = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    clauses = list(selectors.library(query=query, category=category))
+    groups = [{"category": c, "clauses": [x for x in clauses if x.category == c.value]}
+              for c in Category if not category or c.value == category]
+    return render(request, "sow/library.html", {
+        "groups": [g for g in groups if g["clauses"]], "query": query, "category": category,
+        "categories": Category.choices, "count": len(clauses),
+        "form": ClauseCreateForm() if services.LIBRARIAN_ROLES & {request.user.role} else None,
+    })
+
+
+@login_required
+def clause_detail(request, key):
+    clause = selectors.clause_get(key=key)
+    versions = list(clause.versions.all())
+    form = ClauseVersionForm(request.POST or None, initial={
+        "body": versions[0].body if versions else "",
+        "guidance": versions[0].guidance if versions else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            v = services.clause_version_create(actor=request.user, clause=clause,
+                                               **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            for p in getattr(exc, "problems", []):
+                form.add_error("body", f"Line {p['line']}: {p['message']}" if p["line"]
+                               else p["message"])
+        else:
+            messages.success(request, f"Version {v.number} saved as a draft. Publish it to "
+                                      "make it available in SOWs.")
+            return redirect("library:clause", key=key)
+    diff = None
+    if len(versions) >= 2:
+        numbers = {v.number: v for v in versions}
+        try:
+            a = numbers[int(request.GET.get("a", versions[1].number))]
+            b = numbers[int(request.GET.get("b", versions[0].number))]
+        except (KeyError, ValueError):
+            a, b = versions[1], versions[0]
+        inline, _, _, changed = diff_words(a.body.replace("\n", " ¶ "),
+                                           b.body.replace("\n", " ¶ "))
+        diff = {"a": a, "b": b, "inline": inline, "changed": changed}
+    return render(request, "sow/clause.html", {
+        "clause": clause, "versions": versions, "form": form, "diff": diff,
+        "usage": selectors.clause_usage(clause=clause, user=request.user),
+        "variables": VARIABLES,
+        "can_curate": request.user.is_superuser or request.user.role in services.LIBRARIAN_ROLES,
+    })
+
+
+@login_required
+@require_POST
+def clause_version_status(request, key, number):
+    clause = selectors.clause_get(key=key)
+    version = get_object_or_404(ClauseVersion, clause=clause, number=number)
+    try:
+        services.clause_version_set_status(actor=request.user, version=version,
+                                           status=request.POST.get("status", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Version {number} is now {version.status}.")
+    return redirect("library:clause", key=key)
+
+
+@login_required
+@require_POST
+def clause_create(request):
+    form = ClauseCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            clause = services.clause_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Clause “{clause.title}” created as a draft.")
+            return redirect("library:clause", key=clause.key)
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(reverse("library:index"))
+
