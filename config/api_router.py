@@ -8,6 +8,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
+from sow.api.views import ClauseViewSet, SowVersionViewSet, SowViewSet
 
 router = DefaultRouter()
 router.register("engagements", EngagementViewSet, basename="engagement")
@@ -16,3 +17,6 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("criteria", CriterionViewSet, basename="criterion")
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
+router.register("clauses", ClauseViewSet, basename="clause")
+router.register("sows", SowViewSet, basename="sow")
+router.register("sow-versions", SowVersionViewSet, basename="sow-version")

@@ -227,6 +227,11 @@ def sow_section_edit(*, actor, section, override_body, expected_version=None):
         body = ""
     if body:
         check_template(body, field="override_body")
+        # Fields of documented variables are only known against real data: try it.
+        try:
+            render(body, build_context(sow.engagement_id), known_variables=VARIABLES.keys())
+        except ClauseTemplateError as exc:
+            raise TemplateInvalid(exc, field="override_body") from exc
     before = {"override": bool(section.override_body)}
     section.override_body = body
     section.save(update_fields=["override_body"])

@@ -152,6 +152,9 @@ SPECTACULAR_SETTINGS = {
         "DeliverableKindEnum": "engagement.models.KnowledgeTransferDeliverable.Kind",
         "ApprovalStatusEnum": "engagement.models.ApprovalRequest.Status",
         "ApprovalKindEnum": "engagement.models.ApprovalRequest.Kind",
+        "ClauseVersionStatusEnum": "sow.models.ClauseVersion.Status",
+        "SowVersionStatusEnum": "sow.models.SowVersion.Status",
+        "ScheduleEnum": "sow.models.Schedule",
     },
 }
 

@@ -1,0 +1,169 @@
+"""SOW API: clause library, SOW documents and sections, check, preview, freeze, versions and
+redlines. Input serializer → service → output serializer."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from engagement import selectors as engagement_selectors
+from engagement.api.common import if_match_version
+from sow import selectors, services
+from sow.models import Clause, ClauseVersion, SowDocument, SowSection
+from sow.redline import redline
+
+from .serializers import (
+    CheckSerializer,
+    ClauseSerializer,
+    ClauseVersionSerializer,
+    FreezeSerializer,
+    PreviewSerializer,
+    SectionAddSerializer,
+    SectionSerializer,
+    SowCreateSerializer,
+    SowSerializer,
+    SowVersionSerializer,
+)
+
+
+class ClauseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search title, key and text")
+    category = django_filters.CharFilter()
+
+    class Meta:
+        model = Clause
+        fields = ["q", "category"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(pk__in=selectors.library(query=value).values("pk"))
+
+
+class ClauseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The shared clause library."""
+
+    serializer_class = ClauseSerializer
+    filterset_class = ClauseFilter
+
+    def get_queryset(self):
+        return selectors.library()
+
+    @extend_schema(request=ClauseVersionSerializer, responses={200: ClauseVersionSerializer(
+        many=True), 201: ClauseVersionSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def versions(self, request, pk=None):
+        clause = self.get_object()
+        if request.method == "POST":
+            data = ClauseVersionSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            version = services.clause_version_create(
+                actor=request.user, clause=clause, body=data.validated_data["body"],
+                guidance=data.validated_data.get("guidance", ""))
+            return Response(ClauseVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(ClauseVersionSerializer(
+            ClauseVersion.objects.filter(clause=clause).order_by("-number"), many=True).data)
+
+
+class SowFilter(django_filters.FilterSet):
+    engagement = django_filters.NumberFilter(field_name="engagement_id")
+
+    class Meta:
+        model = SowDocument
+        fields = ["engagement"]
+
+
+class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """SOW documents of the engagements you can see."""
+
+    serializer_class = SowSerializer
+    filterset_class = SowFilter
+
+    def get_queryset(self):
+        return selectors.sows_visible(user=self.request.user).prefetch_related(
+            Prefetch("sections", queryset=SowSection.objects.select_related(
+                "clause_version__clause")))
+
+    def _expected(self, request, data):
+        return data.get("version") or if_match_version(request)
+
+    @extend_schema(request=SowCreateSerializer, responses={201: SowSerializer})
+    def create(self, request):
+        data = SowCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        engagement = engagement_selectors.engagement_get(user=request.user,
+                                                         pk=data.validated_data["engagement"])
+        sow = services.sow_create(actor=request.user, engagement=engagement,
+                                  title=data.validated_data["title"])
+        return Response(SowSerializer(self.get_queryset().get(pk=sow.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SectionAddSerializer, responses={200: SectionSerializer(many=True),
+                                                           201: SectionSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def sections(self, request, pk=None):
+        sow = self.get_object()
+        if request.method == "POST":
+            data = SectionAddSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            section = services.sow_section_add(
+                actor=request.user, sow=sow, clause_version=data.validated_data.get(
+                    "clause_version"), schedule=data.validated_data["schedule"],
+                expected_version=self._expected(request, data.validated_data))
+            return Response(SectionSerializer(SowSection.objects.select_related(
+                "clause_version__clause").get(pk=section.pk)).data,
+                status=status.HTTP_201_CREATED)
+        return Response(SectionSerializer(selectors.sow_sections(sow=sow), many=True).data)
+
+    @extend_schema(responses={200: CheckSerializer})
+    @action(detail=True, methods=["get"])
+    def check(self, request, pk=None):
+        sow = self.get_object()
+        _, findings, score = services.sow_evaluate(sow, selectors.sow_sections(sow=sow))
+        return Response({"score": score, "findings": [f.as_dict() for f in findings]})
+
+    @extend_schema(request=FreezeSerializer, responses={201: SowVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def freeze(self, request, pk=None):
+        sow = self.get_object()
+        data = FreezeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.sow_freeze(actor=request.user, sow=sow,
+                                      justification=data.validated_data["justification"],
+                                      expected_version=self._expected(request,
+                                                                      data.validated_data))
+        return Response(SowVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PreviewSerializer, responses={200: {"type": "object", "properties": {
+        "html": {"type": "string"}}}})
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        sow = self.get_object()
+        data = PreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"html": services.sow_preview(sow=sow, body=data.validated_data["body"])})
+
+
+class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Frozen SOW versions: read-only by every path."""
+
+    serializer_class = SowVersionSerializer
+
+    def get_queryset(self):
+        return selectors.versions_visible(user=self.request.user)
+
+    @extend_schema(parameters=[OpenApiParameter("against", int, required=True,
+                                                description="The other version's id.")])
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        version = self.get_object()
+        against_id = request.query_params.get("against", "")
+        if not against_id.isdigit():
+            raise ValidationError({"against": ["Give the id of the version to compare with."]})
+        other = get_object_or_404(self.get_queryset(), pk=int(against_id))
+        old, new = sorted([other, version], key=lambda v: (v.sow_id, v.number))
+        return Response({"from": old.pk, "to": new.pk, "sections": redline(old.source,
+                                                                           new.source)})
+
