@@ -32,3 +32,33 @@ def test_seed_demo_is_idempotent_and_builds_the_demo(settings, capsys):
     assert User.objects.get(username="vendor").side_in(engagement) == "vendor"
     assert audit_verify()["ok"]
     assert "offramp-demo" in capsys.readouterr().out
+
+
+def test_demo_has_a_ladder_raci_and_progress(settings):
+    from engagement.models import ApprovalRequest, Milestone, RaciAssignment
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    engagement = Engagement.objects.get()
+    milestones = list(Milestone.objects.filter(engagement=engagement))
+    assert {m.stream for m in milestones} == {"delivery", "enablement"}
+    assert milestones[0].status == "accepted"
+    assert ApprovalRequest.objects.get(subject_id=str(milestones[0].pk)).approvals.count() == 2
+    assert milestones[1].status == "in_progress"
+    assert milestones[1].criteria.filter(status="met").exists()
+    assert {m.status for m in milestones[2:]} == {"planned"}
+    assert RaciAssignment.objects.filter(engagement=engagement, letter="A").count() == 15
+
+
+def test_demo_sow_renders_from_the_library_and_passes_the_check(settings):
+    from sow.models import SowDocument
+    from sow.services import sow_evaluate
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    sow = SowDocument.objects.get()
+    rendered, findings, score = sow_evaluate(sow)
+    assert all(r.error is None for r in rendered)
+    assert [f for f in findings if f.severity == "error"] == []
+    assert score >= 90
+    assert sow.versions.count() == 1
