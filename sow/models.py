@@ -178,3 +178,61 @@ class SowVersion(models.Model):
 
 class FrozenVersionError(Exception):
     pass
+
+
+def pdf_upload_to(job, filename):
+    version = job.sow_version
+    return f"contracts/engagement-{version.sow.engagement_id}/sow-{version.sow_id}/{filename}"
+
+
+class RenderJob(models.Model):
+    """One PDF rendering of a frozen SOW version, in the draft or the final (approved) variant."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rendering"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Variant(models.TextChoices):
+        DRAFT = "draft", "Draft (watermarked)"
+        FINAL = "final", "Approved"
+
+    sow_version = models.ForeignKey(SowVersion, on_delete=models.PROTECT, related_name="render_jobs")
+    variant = models.CharField(max_length=5, choices=Variant.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=80, blank=True)
+    reason = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
+    thumbnail = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
+    sha256 = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    render_seconds = models.FloatField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Concurrent requests share one job; a finished PDF is reused, never re-rendered.
+            models.UniqueConstraint(fields=["sow_version", "variant"], condition=~Q(status="failed"),
+                                    name="render_one_live_job_per_variant"),
+        ]
+
+    def __str__(self):
+        return f"{self.sow_version} PDF ({self.variant}, {self.status})"
+
+    @property
+    def download_name(self):
+        from django.utils.text import slugify
+
+        version = self.sow_version
+        title = slugify(version.sow.engagement.title)[:60] or "sow"
+        suffix = "" if self.variant == self.Variant.FINAL else "-draft"
+        return f"{title}-sow-v{version.number}{suffix}.pdf"

@@ -200,7 +200,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }
 
 OFFRAMP_PAGE_SIZE = 25
@@ -211,3 +212,6 @@ OFFRAMP_EVIDENCE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".md", ".csv"
                           ".log", ".ipynb", ".zip", ".docx", ".xlsx", ".pptx"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Testing only: pause the first attempt of a PDF render so CI can kill the worker mid-render.
+OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY = env.float("OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY", default=0.0)

@@ -16,9 +16,9 @@ from engagement.services import approval_request_open, register_approval_handler
 from engagement.services._common import lock, require
 from engagement.services.approvals import ApprovalHandler
 
-from .checks import ERROR, SectionFacts, SowFacts, run_checks, score
-from .context import VARIABLES, build_context
-from .models import (
+from ..checks import ERROR, SectionFacts, SowFacts, run_checks, score
+from ..context import VARIABLES, build_context
+from ..models import (
     Clause,
     ClauseVersion,
     Schedule,
@@ -26,10 +26,10 @@ from .models import (
     SowSection,
     SowVersion,
 )
-from .schedules import render_schedule
-from .templating import ClauseTemplateError, plain_text, render, validate
+from ..schedules import render_schedule
+from ..templating import ClauseTemplateError, plain_text, render, validate
 
-LIBRARY_FILE = Path(__file__).resolve().parent / "data" / "clauses.toml"
+LIBRARY_FILE = Path(__file__).resolve().parent.parent / "data" / "clauses.toml"
 DRAFTER_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
 LIBRARIAN_ROLES = {Role.PROCUREMENT, Role.ADMIN}
 MAX_SECTIONS = 200
@@ -445,7 +445,11 @@ def _version_of(request):
 
 
 def _approved(*, request, actor):
-    _set_status(_version_of(request), actor, SowVersion.Status.APPROVED, "Two keys turned.")
+    from .pdf import render_request
+
+    version = _version_of(request)
+    _set_status(version, actor, SowVersion.Status.APPROVED, "Two keys turned.")
+    render_request(actor=None, version=version)  # the approved contract renders by itself
 
 
 def _rejected(*, request, actor, reason):

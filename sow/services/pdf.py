@@ -1,0 +1,156 @@
+"""Contract PDF jobs: request (shared and reused), execute (claimed, idempotent), download."""
+
+import logging
+import time
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from engagement.audit import audit_record
+from engagement.errors import RuleViolation
+from engagement.models import Approval, ApprovalRequest
+from engagement.services._common import require_party
+
+from ..models import RenderJob, SowVersion
+from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
+
+logger = logging.getLogger("offramp.pdf")
+FINAL_STATUSES = {SowVersion.Status.APPROVED, SowVersion.Status.SIGNED}
+
+
+def variant_for(version):
+    return RenderJob.Variant.FINAL if version.status in FINAL_STATUSES else RenderJob.Variant.DRAFT
+
+
+def render_request(*, actor, version):
+    """The PDF job for this version's current variant: the live one if any (queued, running or
+    finished), else a new one enqueued on commit. Returns (job, created)."""
+    if actor is not None:
+        require_party(actor, version.sow.engagement, action="render contracts")
+    variant = variant_for(version)
+    live = RenderJob.objects.filter(sow_version=version, variant=variant).exclude(
+        status=RenderJob.Status.FAILED).first()
+    if live:
+        return live, False
+    try:
+        with transaction.atomic():
+            job = RenderJob.objects.create(sow_version=version, variant=variant,
+                                           requested_by=actor, step="Waiting for a worker")
+            audit_record(engagement=version.sow.engagement, actor=actor, verb="pdf.requested",
+                         obj=job, after={"version": version.number, "variant": variant})
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    except IntegrityError:
+        # Someone asked at the same moment: share their job.
+        return RenderJob.objects.get(~Q(status=RenderJob.Status.FAILED), sow_version=version,
+                                     variant=variant), False
+    return job, True
+
+
+def _enqueue(job_id):
+    from ..tasks import render_contract_pdf
+
+    render_contract_pdf.delay(job_id)
+
+
+def _claim(job_id):
+    """Take the job (queued, or running from a worker that died). None when already done."""
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().select_related(
+            "sow_version__sow__engagement__client", "sow_version__sow__engagement__vendor").get(
+            pk=job_id)
+        if job.status not in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING):
+            return None
+        job.status = RenderJob.Status.RUNNING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.step = "Laying out pages"
+        job.save(update_fields=["status", "attempts", "started_at", "step"])
+        return job
+
+
+def _step(job, text):
+    RenderJob.objects.filter(pk=job.pk, status=RenderJob.Status.RUNNING).update(step=text)
+
+
+def _approvals(version):
+    request = ApprovalRequest.objects.filter(
+        kind=ApprovalRequest.Kind.SOW_VERSION, subject_type="sow.sowversion",
+        subject_id=str(version.pk), status=ApprovalRequest.Status.APPROVED).first()
+    if request is None:
+        return []
+    return list(Approval.objects.filter(request=request, round=request.round,
+                                        decision="approve").select_related("user").order_by("at"))
+
+
+def render_job_execute(job_id, *, first_attempt_delay=0.0):
+    """Render one job. Safe to run twice: the claim and the conditional finish make sure one
+    PDF is recorded, whatever a killed or repeated worker did before.
+
+    1. claim; 2. build print HTML (caps refuse runaway documents with a reason); 3. render
+    with WeasyPrint behind the safe fetcher; 4. store the PDF and thumbnail; 5. finish only if
+    still running, else drop the files written here.
+    """
+    job = _claim(job_id)
+    if job is None:
+        return "already-finished"
+    if first_attempt_delay and job.attempts == 1:
+        time.sleep(first_attempt_delay)  # test seam: lets CI kill a worker mid-render
+    version = job.sow_version
+    started = time.monotonic()
+    try:
+        html = print_html(version, _approvals(version),
+                          draft=job.variant == RenderJob.Variant.DRAFT)
+        pdf, pages, refused = render_pdf(html)
+        _step(job, "Making the thumbnail")
+        thumb = thumbnail_png(pdf)
+    except RenderRefused as exc:
+        _fail(job, str(exc))
+        return "failed"
+    elapsed = time.monotonic() - started
+    digest = sha256(pdf)
+    name = f"job-{job.pk}-{digest[:16]}"
+    pdf_file = job.pdf.storage.save(job.pdf.field.generate_filename(job, f"{name}.pdf"),
+                                    ContentFile(pdf))
+    thumb_file = job.thumbnail.storage.save(
+        job.thumbnail.field.generate_filename(job, f"{name}.png"), ContentFile(thumb))
+    with transaction.atomic():
+        done = RenderJob.objects.filter(pk=job.pk, status=RenderJob.Status.RUNNING).update(
+            status=RenderJob.Status.SUCCEEDED, pdf=pdf_file, thumbnail=thumb_file, sha256=digest,
+            page_count=pages, size=len(pdf), render_seconds=round(elapsed, 3),
+            warnings=refused, finished_at=timezone.now(), step="Ready")
+        if done:
+            audit_record(engagement=version.sow.engagement, actor=None, verb="pdf.rendered",
+                         obj=job, after={"version": version.number, "sha256": digest,
+                                         "pages": pages, "variant": job.variant})
+    if not done:
+        job.pdf.storage.delete(pdf_file)
+        job.thumbnail.storage.delete(thumb_file)
+        return "already-finished"
+    return "succeeded"
+
+
+def _fail(job, reason):
+    with transaction.atomic():
+        updated = RenderJob.objects.filter(pk=job.pk, status=RenderJob.Status.RUNNING).update(
+            status=RenderJob.Status.FAILED, reason=reason, finished_at=timezone.now(),
+            step="Stopped")
+        if updated:
+            audit_record(engagement=job.sow_version.sow.engagement, actor=None,
+                         verb="pdf.failed", obj=job, after={"reason": reason})
+
+
+def ready_job(*, version):
+    """The finished PDF for the version's current variant, or a 409 that says why not."""
+    job = RenderJob.objects.filter(sow_version=version, variant=variant_for(version),
+                                   status=RenderJob.Status.SUCCEEDED).first()
+    if job is None:
+        pending = RenderJob.objects.filter(sow_version=version, variant=variant_for(version),
+                                           status__in=["queued", "running"]).exists()
+        raise RuleViolation(
+            "The PDF is still being rendered; try again in a moment." if pending else
+            "No PDF has been generated for this version yet; request one first.",
+            rule="pdf_not_ready")
+    return job
+
