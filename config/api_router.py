@@ -8,7 +8,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
-from sow.api.views import ClauseViewSet, SowVersionViewSet, SowViewSet
+from sow.api.views import ClauseViewSet, RenderJobViewSet, SowVersionViewSet, SowViewSet
 
 router = DefaultRouter()
 router.register("engagements", EngagementViewSet, basename="engagement")
@@ -20,3 +20,4 @@ router.register("approval-requests", ApprovalRequestViewSet, basename="approval-
 router.register("clauses", ClauseViewSet, basename="clause")
 router.register("sows", SowViewSet, basename="sow")
 router.register("sow-versions", SowVersionViewSet, basename="sow-version")
+router.register("render-jobs", RenderJobViewSet, basename="render-job")

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from engagement.views import healthz
+from sow.pdf_views import contracts
 
 from .api_router import router
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("approvals/", include("engagement.approval_urls")),
     path("engagements/", include("sow.urls")),
     path("library/", include("sow.library_urls")),
+    path("contracts/", contracts, name="contracts"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -20,3 +20,13 @@ urlpatterns = [
     path(S + "versions/<int:number>/action/", views.version_action, name="version_action"),
     path(S + "redline/", views.sow_redline, name="redline"),
 ]
+
+from . import pdf_views  # noqa: E402
+
+V = S + "versions/<int:number>/"
+urlpatterns += [
+    path(V + "pdf/generate/", pdf_views.pdf_generate, name="pdf_generate"),
+    path(V + "pdf/status/", pdf_views.pdf_status, name="pdf_status"),
+    path(V + "pdf/", pdf_views.pdf_download, name="pdf_download"),
+    path(V + "pdf/thumbnail.png", pdf_views.pdf_thumbnail, name="pdf_thumbnail"),
+]

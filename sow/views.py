@@ -25,6 +25,7 @@ from .forms import (
 )
 from .models import Category, ClauseVersion, Schedule, SowSection, SowVersion
 from .redline import diff_words, redline
+from .services import pdf as pdf_services
 
 
 def _engagement_context(engagement, tab="sow"):
@@ -235,6 +236,7 @@ def version_detail(request, pk, sow_pk, number):
                 "needed": keys_needed(request_, current)}
     others = selectors.sow_versions(sow=sow)
     return render(request, "sow/version.html", {
+        "pdf_job": pdf_services.current_job(version),
         **_engagement_context(sow.engagement), "sow": sow, "version": version, "keys": keys,
         "others": others, "sign_form": SignForm(initial={"signed_on": timezone.localdate()}),
     })

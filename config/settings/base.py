@@ -155,6 +155,7 @@ SPECTACULAR_SETTINGS = {
         "ClauseVersionStatusEnum": "sow.models.ClauseVersion.Status",
         "SowVersionStatusEnum": "sow.models.SowVersion.Status",
         "ScheduleEnum": "sow.models.Schedule",
+        "RenderJobStatusEnum": "sow.models.RenderJob.Status",
     },
 }
 

@@ -90,3 +90,14 @@ class SowVersionSerializer(serializers.ModelSerializer):
         fields = ["id", "sow", "number", "status", "sha256", "html", "source", "author",
                   "created_at", "justification", "signed_on", "signatories"]
         read_only_fields = fields
+
+
+class RenderJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        from sow.models import RenderJob
+
+        model = RenderJob
+        fields = ["id", "sow_version", "variant", "status", "step", "reason", "warnings",
+                  "attempts", "sha256", "page_count", "size", "render_seconds", "created_at",
+                  "started_at", "finished_at"]
+        read_only_fields = fields

@@ -3,6 +3,7 @@ redlines. Input serializer → service → output serializer."""
 
 import django_filters
 from django.db.models import Prefetch
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,8 +14,9 @@ from rest_framework.response import Response
 from engagement import selectors as engagement_selectors
 from engagement.api.common import if_match_version
 from sow import selectors, services
-from sow.models import Clause, ClauseVersion, SowDocument, SowSection
+from sow.models import Clause, ClauseVersion, RenderJob, SowDocument, SowSection
 from sow.redline import redline
+from sow.services import pdf as pdf_services
 
 from .serializers import (
     CheckSerializer,
@@ -22,6 +24,7 @@ from .serializers import (
     ClauseVersionSerializer,
     FreezeSerializer,
     PreviewSerializer,
+    RenderJobSerializer,
     SectionAddSerializer,
     SectionSerializer,
     SowCreateSerializer,
@@ -146,6 +149,16 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return Response({"html": services.sow_preview(sow=sow, body=data.validated_data["body"])})
 
 
+class RenderJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Contract PDF render jobs."""
+
+    serializer_class = RenderJobSerializer
+
+    def get_queryset(self):
+        return RenderJob.objects.filter(sow_version__in=selectors.versions_visible(
+            user=self.request.user).values("pk"))
+
+
 class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """Frozen SOW versions: read-only by every path."""
 
@@ -167,3 +180,21 @@ class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"from": old.pk, "to": new.pk, "sections": redline(old.source,
                                                                            new.source)})
 
+
+    @extend_schema(request=None, responses={200: RenderJobSerializer, 202: RenderJobSerializer})
+    @action(detail=True, methods=["post"])
+    def render(self, request, pk=None):
+        """Start (or join) the PDF render: 202 while it works, 200 when the PDF is ready."""
+        job, _ = pdf_services.render_request(actor=request.user, version=self.get_object())
+        job.refresh_from_db()
+        code = status.HTTP_200_OK if job.status == "succeeded" else status.HTTP_202_ACCEPTED
+        return Response(RenderJobSerializer(job).data, status=code)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes, 409: None})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        job = pdf_services.ready_job(version=self.get_object())
+        response = FileResponse(job.pdf.open("rb"), as_attachment=True,
+                                filename=job.download_name, content_type="application/pdf")
+        response["Cache-Control"] = "private, no-store, max-age=0"
+        return response

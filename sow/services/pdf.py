@@ -24,6 +24,12 @@ def variant_for(version):
     return RenderJob.Variant.FINAL if version.status in FINAL_STATUSES else RenderJob.Variant.DRAFT
 
 
+def current_job(version):
+    """The newest job for the version's current variant (any status), or None."""
+    return (RenderJob.objects.filter(sow_version=version, variant=variant_for(version))
+            .order_by("-created_at", "-id").first())
+
+
 def render_request(*, actor, version):
     """The PDF job for this version's current variant: the live one if any (queued, running or
     finished), else a new one enqueued on commit. Returns (job, created)."""

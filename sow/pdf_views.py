@@ -1,0 +1,81 @@
+"""Contract PDF pages: generate, live status, download, thumbnail, and the Contracts list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from engagement.errors import DomainError
+
+from . import selectors
+from .models import RenderJob, SowVersion
+from .services import pdf as pdf_services
+
+
+def _version(request, pk, sow_pk, number):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    return get_object_or_404(SowVersion.objects.select_related("sow__engagement"), sow=sow,
+                             number=number)
+
+
+@login_required
+@require_POST
+def pdf_generate(request, pk, sow_pk, number):
+    version = _version(request, pk, sow_pk, number)
+    try:
+        pdf_services.render_request(actor=request.user, version=version)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    if request.headers.get("HX-Request"):
+        return pdf_status(request, pk, sow_pk, number)
+    return redirect("sow:version", pk=pk, sow_pk=sow_pk, number=number)
+
+
+@login_required
+def pdf_status(request, pk, sow_pk, number):
+    version = _version(request, pk, sow_pk, number)
+    return render(request, "sow/_pdf_panel.html", {
+        "version": version, "job": pdf_services.current_job(version), "engagement_pk": pk})
+
+
+def _file_response(fieldfile, *, filename, content_type, attachment):
+    response = FileResponse(fieldfile.open("rb"), as_attachment=attachment, filename=filename,
+                            content_type=content_type)
+    # Private documents: never kept by shared caches.
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def pdf_download(request, pk, sow_pk, number):
+    version = _version(request, pk, sow_pk, number)
+    job = pdf_services.current_job(version)
+    if job is None or job.status != RenderJob.Status.SUCCEEDED:
+        raise Http404("No PDF is ready for this version yet.")
+    return _file_response(job.pdf, filename=job.download_name, content_type="application/pdf",
+                          attachment=True)
+
+
+@login_required
+def pdf_thumbnail(request, pk, sow_pk, number):
+    version = _version(request, pk, sow_pk, number)
+    job = pdf_services.current_job(version)
+    if job is None or not job.thumbnail:
+        raise Http404("No thumbnail yet.")
+    return _file_response(job.thumbnail, filename=f"v{version.number}.png",
+                          content_type="image/png", attachment=False)
+
+
+@login_required
+def contracts(request):
+    """Every visible engagement's approved and signed versions with their final PDF."""
+    versions = list(selectors.versions_visible(user=request.user).filter(
+        status__in=["approved", "signed"]).defer("html", "source").order_by(
+        "sow__engagement__title", "sow_id", "-number"))
+    jobs = {j.sow_version_id: j for j in RenderJob.objects.filter(
+        sow_version__in=versions, variant="final").exclude(status="failed")}
+    for v in versions:
+        v.job = jobs.get(v.pk)
+    return render(request, "sow/contracts.html", {"versions": versions})
