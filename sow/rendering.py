@@ -25,27 +25,38 @@ class RenderRefused(Exception):
     """The document is over a cap or otherwise cannot be rendered: a plain-words reason."""
 
 
-class SafeFetcher:
+def _fetcher_base():
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher
+
+
+class SafeFetcher(_fetcher_base()):
     """Denies everything but small data: URIs and our own allow-listed static files.
 
     Every refusal is logged and kept in `refused`, so the job can show it as a warning.
+    WeasyPrint turns the refusal into a skipped resource, never a network or file access.
     """
 
     def __init__(self):
+        super().__init__(fail_on_errors=False, allow_redirects=False, allowed_protocols=())
         self.refused = []
 
-    def __call__(self, url, timeout=10, ssl_context=None, **kwargs):
+    def fetch(self, url, headers=None):
+        from weasyprint.urls import URLFetcherResponse
+
         if url.startswith("data:"):
             if len(url) > MAX_DATA_URI:
                 return self._refuse(url, "embedded data over the size cap")
             header, _, payload = url.partition(",")
             mime = header[5:].split(";")[0] or "text/plain"
             data = base64.b64decode(payload) if ";base64" in header else payload.encode()
-            return {"string": data, "mime_type": mime}
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
         if url.startswith("offramp-static:"):
             name = url.removeprefix("offramp-static:")
             if name in ALLOWED_STATIC:
-                return {"string": (STATIC_DIR / name).read_bytes(), "mime_type": "text/css"}
+                return URLFetcherResponse(url, (STATIC_DIR / name).read_bytes(),
+                                          {"Content-Type": "text/css"})
         return self._refuse(url, "external resources are not fetched")
 
     def _refuse(self, url, why):
