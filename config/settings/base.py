@@ -91,6 +91,17 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Uploaded evidence and contract PDFs go through Django's storage API. An S3-compatible store
+# is configuration only: install the `s3` extra and set DJANGO_DEFAULT_STORAGE to
+# storages.backends.s3.S3Storage with DJANGO_STORAGE_OPTIONS as JSON (bucket_name, endpoint_url…).
+STORAGES = {
+    "default": {
+        "BACKEND": env("DJANGO_DEFAULT_STORAGE",
+                       default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("DJANGO_STORAGE_OPTIONS", default={}),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -15,4 +15,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+}  # tests always use the local file system, whatever the environment says
