@@ -131,3 +131,48 @@ def audit_verify(*, engagement_id=None):
         checked += 1
         expected_prev, expected_seq = row["hash"], expected_seq + 1
     return {"ok": True, "events": checked}
+
+
+def audit_record_many(entries):
+    """Append many events at once, in a fixed number of queries whatever their number.
+
+    `entries` is a list of dicts with the arguments of audit_record. Engagement rows are locked
+    in id order (the same order every writer uses), the chain heads are read in one query,
+    hashes are computed here, and the events are inserted in one statement.
+    """
+    if not entries:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the transaction that makes the "
+                           "changes")
+    engagement_ids = sorted({e["engagement"].pk for e in entries})
+    list(Engagement.objects.select_for_update().filter(pk__in=engagement_ids).order_by("pk")
+         .values_list("pk", flat=True))
+    from django.db.models import OuterRef, Subquery
+
+    newest = AuditEvent.objects.filter(engagement_id=OuterRef("engagement_id")).order_by("-seq")
+    heads = {
+        row["engagement_id"]: (row["seq"], row["hash"])
+        for row in AuditEvent.objects.filter(
+            engagement_id__in=engagement_ids, seq=Subquery(newest.values("seq")[:1])
+        ).values("engagement_id", "seq", "hash")
+    }
+    at = timezone.now()
+    events = []
+    for e in entries:
+        engagement_id = e["engagement"].pk
+        seq, prev_hash = heads.get(engagement_id, (0, GENESIS))
+        actor = e.get("actor")
+        fields = {
+            "engagement_id": engagement_id, "seq": seq + 1, "at": at,
+            "actor_id": actor.pk if actor else None,
+            "actor_label": (actor.get_full_name() or actor.username) if actor else "system",
+            "verb": e["verb"], "object_type": e["obj"]._meta.label_lower,
+            "object_id": str(e["obj"].pk), "before": jsonable(e.get("before")),
+            "after": jsonable(e.get("after")), "reason": e.get("reason", ""),
+            "prev_hash": prev_hash,
+        }
+        digest = _hash_of_row(fields)
+        heads[engagement_id] = (seq + 1, digest)
+        events.append(AuditEvent(hash=digest, **fields))
+    return AuditEvent.objects.bulk_create(events)

@@ -199,6 +199,11 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE = {
+    "evaluate-payment-gates": {
+        "task": "sow.tasks.payments_evaluate_all",
+        "schedule": 15 * 60,
+        "options": {"expires": 10 * 60},
+    },
     "verify-audit-chains-nightly": {
         "task": "engagement.tasks.audit_verify_all",
         "schedule": crontab(hour=2, minute=30),

@@ -21,6 +21,7 @@ from .ladder import (
     Milestone,
     OwnershipMode,
 )
+from .notifications import Notification
 from .raci import Phase, RaciAssignment, Workstream
 
 __all__ = [
@@ -28,5 +29,5 @@ __all__ = [
     "Organisation", "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",
     "Evidence", "KnowledgeTransferDeliverable", "Milestone", "OwnershipMode", "Phase",
-    "RaciAssignment", "Workstream",
+    "RaciAssignment", "Workstream", "Notification",
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..audit import audit_record
 from ..errors import DomainError, NotAllowed, RuleViolation
 from ..models import AcceptanceCriterion, Evidence, KnowledgeTransferDeliverable, Milestone, Side
+from ..signals import gate_inputs_changed
 from ._common import full_clean, lock, require, require_party
 from .ladder import LADDER_ROLES, _reset_keys_if_under_review, send_back_if_under_review
 
@@ -103,6 +104,7 @@ def criterion_verify(*, actor, criterion, status, note=""):
     if before["status"] == CS.MET and status != CS.MET:
         send_back_if_under_review(milestone, actor,
                                   f"Criterion “{locked.statement[:60]}” is no longer met.")
+    gate_inputs_changed.send(sender=AcceptanceCriterion, engagement_id=milestone.engagement_id)
     return locked
 
 

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from ..audit import audit_record
@@ -23,6 +23,7 @@ from ..models import (
     OwnershipMode,
     Role,
 )
+from ..signals import gate_inputs_changed
 from ._common import check_version, full_clean, lock, require
 from .approvals import (
     ApprovalHandler,
@@ -102,7 +103,13 @@ def ladder_generate(*, actor, engagement, template="default", weeks=None):
     removed = Milestone.objects.filter(engagement=engagement).count()
     ApprovalRequest.objects.filter(engagement=engagement, subject_type="engagement.milestone",
                                    status="open").update(status="cancelled")
-    Milestone.objects.filter(engagement=engagement).delete()
+    try:
+        with transaction.atomic():
+            Milestone.objects.filter(engagement=engagement).delete()
+    except ProtectedError as exc:
+        raise RuleViolation("Other records (payment gates, for example) point at these "
+                            "milestones; remove those first, or edit the milestones instead.",
+                            rule="ladder_in_use") from exc
     hybrid = engagement.format == Engagement.Format.HYBRID
     items = spec["milestones"] + (spec.get("enablement", []) if hybrid else [])
     base = spec["base_weeks"]
@@ -229,7 +236,12 @@ def milestone_delete(*, actor, milestone):
             "approvals), so it cannot be removed.", rule="milestone_has_work")
     audit_record(engagement=locked.engagement, actor=actor, verb="milestone.removed",
                  obj=locked, before=_milestone_snapshot(locked))
-    locked.delete()
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError as exc:
+        raise RuleViolation("A payment gate points at this milestone or its criteria; change "
+                            "the gate first.", rule="milestone_in_use") from exc
 
 
 def go_live_problem(milestone):
@@ -353,6 +365,7 @@ def _accept(*, request, actor):
     audit_record(engagement=milestone.engagement, actor=actor, verb="milestone.status_changed",
                  obj=milestone, before={"status": MS.SUBMITTED},
                  after={"status": MS.ACCEPTED}, reason="Two keys turned.")
+    gate_inputs_changed.send(sender=Milestone, engagement_id=milestone.engagement_id)
 
 
 def _reject(*, request, actor, reason):

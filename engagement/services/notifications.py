@@ -1,0 +1,39 @@
+"""In-app notifications and their e-mail twins."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q
+
+from ..models import Notification, Role
+
+
+def engagement_stewards(engagement_ids):
+    """Client-side program managers and leadership of the given engagements, by engagement."""
+    from ..models import Engagement
+
+    clients = dict(Engagement.objects.filter(pk__in=engagement_ids).values_list("pk", "client_id"))
+    users = get_user_model().objects.filter(
+        Q(organisation_id__in=set(clients.values())),
+        role__in=[Role.PROGRAM_MANAGER, Role.LEADERSHIP], is_active=True)
+    by_org = {}
+    for user in users:
+        by_org.setdefault(user.organisation_id, []).append(user)
+    return {engagement_id: by_org.get(org, []) for engagement_id, org in clients.items()}
+
+
+def notify_many(items):
+    """items: (engagement, [users], message, url). One insert, and the e-mails after commit."""
+    rows, mails = [], []
+    for engagement, users, message, url in items:
+        for user in users:
+            rows.append(Notification(user=user, engagement=engagement, message=message[:300],
+                                     url=url))
+            if user.email:
+                mails.append((f"Offramp: {message[:120]}",
+                              f"{message}\n\n{url}", settings.DEFAULT_FROM_EMAIL, [user.email]))
+    Notification.objects.bulk_create(rows)
+    if mails:
+        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+    return rows

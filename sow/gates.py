@@ -1,0 +1,71 @@
+"""The gate tracker's evaluation: which open payments change state, in one SQL query.
+
+Each condition kind contributes a Q that is true when a condition of that kind is met; a
+new kind (a KPI threshold, say) registers its Q and nothing else here changes.
+"""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import PaymentMilestone
+
+PS = PaymentMilestone.Status
+OPEN_STATUSES = (PS.SCHEDULED, PS.ELIGIBLE, PS.OVERDUE)
+
+_condition_kinds = {
+    "criterion": Q(conditions__criterion__status="met"),
+    "milestone": Q(conditions__milestone__status="accepted"),
+}
+
+
+def register_condition_kind(kind, met_q):
+    """`met_q` is expressed from PaymentMilestone, through `conditions__…`."""
+    _condition_kinds[kind] = met_q
+
+
+def _met_filter():
+    return reduce(or_, (Q(conditions__kind=kind) & q for kind, q in _condition_kinds.items()))
+
+
+@dataclass(frozen=True)
+class Transition:
+    payment_id: int
+    engagement_id: int
+    before: str
+    after: str
+    gate_met: bool
+
+
+def decide(status, gate_met, overdue):
+    """The one table of gate-driven moves (approval, invoicing and payment are people's)."""
+    if gate_met:
+        return PS.ELIGIBLE if status in (PS.SCHEDULED, PS.OVERDUE) else status
+    if status == PS.ELIGIBLE:
+        return PS.OVERDUE if overdue else PS.SCHEDULED
+    if status == PS.SCHEDULED and overdue:
+        return PS.OVERDUE
+    if status == PS.OVERDUE and not overdue:
+        return PS.SCHEDULED
+    return status
+
+
+def evaluate(*, engagement_ids=None, today=None):
+    """Every open payment whose gate or due date calls for a move, as Transitions."""
+    today = today or timezone.localdate()
+    rows = PaymentMilestone.objects.filter(status__in=OPEN_STATUSES)
+    if engagement_ids is not None:
+        rows = rows.filter(engagement_id__in=list(engagement_ids))
+    rows = rows.annotate(
+        total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
+    ).values_list("id", "engagement_id", "status", "due_date", "total", "met")
+    moves = []
+    for pk, engagement_id, status, due, total, met in rows.iterator(chunk_size=5000):
+        gate_met = total > 0 and met == total
+        after = decide(status, gate_met, due < today)
+        if after != status:
+            moves.append(Transition(pk, engagement_id, status, after, gate_met))
+    return moves

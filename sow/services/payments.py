@@ -1,0 +1,346 @@
+"""Gated payment milestones: the schedule, the gate tracker's moves, release and settlement."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from engagement.audit import audit_record, audit_record_many
+from engagement.errors import DomainError, NotAllowed, RuleViolation
+from engagement.models import (
+    AcceptanceCriterion,
+    ApprovalRequest,
+    Engagement,
+    Milestone,
+    Role,
+    Side,
+)
+from engagement.services import approval_request_open, register_approval_handler
+from engagement.services._common import check_version, lock, require, require_party
+from engagement.services.approvals import ApprovalHandler
+from engagement.services.notifications import engagement_stewards, notify_many
+
+from ..gates import evaluate
+from ..models import GateCondition, PaymentMilestone
+
+PS = PaymentMilestone.Status
+SCHEDULE_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
+SETTLE_ROLES = {Role.PROCUREMENT, Role.LEADERSHIP, Role.ADMIN}
+EDITABLE = {"label", "amount", "due_date", "commercial_model"}
+
+
+# --- Validation --------------------------------------------------------------------------
+
+def _check_amount(amount):
+    if amount is None or amount <= 0:
+        raise DomainError("The amount must be more than zero.", rule="invalid_field",
+                          field="amount")
+    if Decimal(amount).as_tuple().exponent < -2:
+        raise DomainError("Amounts have at most two decimal places.", rule="invalid_field",
+                          field="amount")
+
+
+def _check_due(engagement, due):
+    last = max(filter(None, [engagement.end_date, engagement.off_ramp_date]))
+    if not engagement.start_date <= due <= last:
+        raise DomainError(
+            f"The due date must fall within the engagement or its transition period: "
+            f"{engagement.start_date:%-d %b %Y} to {last:%-d %b %Y}.",
+            rule="invalid_field", field="due_date")
+
+
+def _check_total(engagement, amount, exclude_pk=None):
+    others = PaymentMilestone.objects.filter(
+        engagement=engagement, commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    total = (others.aggregate(s=Sum("amount"))["s"] or Decimal("0")) + amount
+    if total > engagement.contract_value:
+        raise DomainError(
+            f"The fixed-fee schedule would total {total:,.2f} {engagement.currency}, over the "
+            f"contract value of {engagement.contract_value:,.2f}.", rule="schedule_over_value",
+            field="amount")
+
+
+def _conditions(engagement, conditions):
+    """GateCondition objects from [{"kind", "criterion"|"milestone": id}], all of this engagement."""
+    if not conditions:
+        raise DomainError("A gate needs at least one condition: the criteria or milestones "
+                          "that must be met before this money is releasable.",
+                          rule="gate_without_condition", field="conditions")
+    criteria_ids = {int(c["criterion"]) for c in conditions if c.get("kind") == "criterion"}
+    milestone_ids = {int(c["milestone"]) for c in conditions if c.get("kind") == "milestone"}
+    if len(criteria_ids) + len(milestone_ids) != len(conditions):
+        raise DomainError("Each condition is a criterion or a milestone, named once.",
+                          rule="invalid_field", field="conditions")
+    criteria = set(AcceptanceCriterion.objects.filter(
+        pk__in=criteria_ids, milestone__engagement=engagement).values_list("pk", flat=True))
+    milestones = set(Milestone.objects.filter(pk__in=milestone_ids, engagement=engagement)
+                     .values_list("pk", flat=True))
+    if criteria != criteria_ids or milestones != milestone_ids:
+        raise DomainError("A gate condition must belong to the same engagement.",
+                          rule="gate_other_engagement", field="conditions")
+    return ([GateCondition(kind="criterion", criterion_id=i) for i in sorted(criteria_ids)]
+            + [GateCondition(kind="milestone", milestone_id=i) for i in sorted(milestone_ids)])
+
+
+# --- Schedule ----------------------------------------------------------------------------
+
+@transaction.atomic
+def payment_create(*, actor, engagement, label, amount, due_date, conditions,
+                   commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE):
+    require(actor, engagement, SCHEDULE_ROLES, action="schedule payments")
+    engagement = lock(engagement)
+    if not label.strip():
+        raise DomainError("Give the payment a label.", rule="invalid_field", field="label")
+    _check_amount(amount)
+    _check_due(engagement, due_date)
+    if commercial_model == PaymentMilestone.CommercialModel.FIXED_FEE:
+        _check_total(engagement, amount)
+    gate = _conditions(engagement, conditions)
+    last = PaymentMilestone.objects.filter(engagement=engagement).aggregate(
+        m=Max("position"))["m"] or 0
+    payment = PaymentMilestone.objects.create(
+        engagement=engagement, position=last + 1, label=label.strip(), amount=amount,
+        due_date=due_date, commercial_model=commercial_model, updated_by=actor)
+    for c in gate:
+        c.payment = payment
+    GateCondition.objects.bulk_create(gate)
+    audit_record(engagement=engagement, actor=actor, verb="payment.scheduled", obj=payment,
+                 after={"label": payment.label, "amount": amount, "due_date": due_date,
+                        "conditions": len(gate)})
+    transaction.on_commit(lambda: enqueue_evaluation(engagement.pk))
+    return payment
+
+
+@transaction.atomic
+def payment_update(*, actor, payment, data, conditions=None, expected_version=None):
+    """Change a payment that is not yet approved. Conditions, when given, replace the gate."""
+    require(actor, payment.engagement, SCHEDULE_ROLES, action="schedule payments")
+    locked = lock(payment)
+    check_version(locked, expected_version, EDITABLE, noun="payment")
+    if locked.status not in (PS.SCHEDULED, PS.ELIGIBLE, PS.OVERDUE):
+        raise RuleViolation(f"A {locked.get_status_display().lower()} payment can no longer be "
+                            "changed.", rule="payment_settled")
+    unknown = set(data) - EDITABLE
+    if unknown:
+        raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
+                          rule="read_only_field", field=sorted(unknown)[0])
+    engagement = locked.engagement
+    changed = {f: v for f, v in data.items() if getattr(locked, f) != v}
+    if "amount" in changed:
+        _check_amount(changed["amount"])
+    if "due_date" in changed:
+        _check_due(engagement, changed["due_date"])
+    new_model = changed.get("commercial_model", locked.commercial_model)
+    if new_model == PaymentMilestone.CommercialModel.FIXED_FEE:
+        _check_total(engagement, changed.get("amount", locked.amount), exclude_pk=locked.pk)
+    before = {f: getattr(locked, f) for f in changed}
+    for f, v in changed.items():
+        setattr(locked, f, v)
+    if conditions is not None:
+        gate = _conditions(engagement, conditions)
+        locked.conditions.all().delete()
+        for c in gate:
+            c.payment = locked
+        GateCondition.objects.bulk_create(gate)
+        changed["conditions"] = len(gate)
+    if not changed:
+        return locked
+    locked.version += 1
+    locked.updated_by = actor
+    locked.save()
+    audit_record(engagement=engagement, actor=actor, verb="payment.updated", obj=locked,
+                 before=before, after=changed)
+    transaction.on_commit(lambda: enqueue_evaluation(engagement.pk))
+    return locked
+
+
+def fixed_fee_problems(engagement):
+    """Must-rule for activation: a fixed-fee schedule sums exactly to the contract value."""
+    total = PaymentMilestone.objects.filter(
+        engagement=engagement, commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE,
+    ).aggregate(s=Sum("amount"))["s"]
+    if total is None or total == engagement.contract_value:
+        return []
+    return [f"The fixed-fee payment schedule totals {total:,.2f} {engagement.currency}, not the "
+            f"contract value of {engagement.contract_value:,.2f}."]
+
+
+# --- Gate tracker ------------------------------------------------------------------------
+
+def enqueue_evaluation(engagement_id):
+    from ..tasks import payments_evaluate_engagement
+
+    payments_evaluate_engagement.delay(engagement_id)
+
+
+def _payments_url(engagement_id):
+    return reverse("sow:payments", kwargs={"pk": engagement_id})
+
+
+def payments_evaluate(*, engagement_ids=None, today=None):
+    """Evaluate gates (one query) and apply the resulting moves in bulk, exactly once.
+
+    1. compute the moves; 2. lock the engagements (in id order) and the payments concerned;
+    3. keep only moves whose payment still has the status they start from (a concurrent
+    evaluator may have applied them); 4. one UPDATE per target status; 5. cancel open
+    release requests of payments whose gate became unmet; 6. audit events and notifications
+    in bulk. Returns the applied moves.
+    """
+    moves = evaluate(engagement_ids=engagement_ids, today=today)
+    if not moves:
+        return []
+    with transaction.atomic():
+        engagement_ids = sorted({m.engagement_id for m in moves})
+        engagements = {e.pk: e for e in Engagement.objects.select_for_update()
+                       .filter(pk__in=engagement_ids).order_by("pk")}
+        current = {p.pk: p for p in PaymentMilestone.objects.select_for_update()
+                   .filter(pk__in=[m.payment_id for m in moves]).order_by("pk")}
+        applied = [m for m in moves if current[m.payment_id].status == m.before]
+        by_target = defaultdict(list)
+        for m in applied:
+            by_target[m.after].append(m.payment_id)
+        now = timezone.now()
+        for target, ids in by_target.items():
+            extra = {"gate_met_at": now} if target == PS.ELIGIBLE else {}
+            if target != PS.ELIGIBLE:
+                extra = {"gate_met_at": None}
+            PaymentMilestone.objects.filter(pk__in=ids).update(status=target, **extra)
+        entries = []
+        unmet = [m for m in applied if m.before == PS.ELIGIBLE]
+        if unmet:
+            requests = list(ApprovalRequest.objects.select_for_update().filter(
+                kind=ApprovalRequest.Kind.PAYMENT_RELEASE, status=ApprovalRequest.Status.OPEN,
+                subject_type="sow.paymentmilestone",
+                subject_id__in=[str(m.payment_id) for m in unmet]))
+            ApprovalRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
+                status=ApprovalRequest.Status.CANCELLED, closed_at=now,
+                closed_reason="The payment's gate is no longer met.")
+            entries += [{"engagement": engagements[r.engagement_id], "actor": None,
+                         "verb": "approval.cancelled", "obj": r,
+                         "before": {"status": "open"}, "after": {"status": "cancelled"},
+                         "reason": "The payment's gate is no longer met."} for r in requests]
+        for m in applied:
+            reason = ("The gate is met: every condition holds." if m.gate_met else
+                      "The gate is no longer met." if m.before == PS.ELIGIBLE else
+                      "The due date passed with the gate unmet." if m.after == PS.OVERDUE else
+                      "The due date moved.")
+            entries.append({"engagement": engagements[m.engagement_id], "actor": None,
+                            "verb": "payment.status_changed", "obj": current[m.payment_id],
+                            "before": {"status": m.before}, "after": {"status": m.after},
+                            "reason": reason})
+        audit_record_many(entries)
+        noteworthy = [m for m in applied if m.after in (PS.ELIGIBLE, PS.OVERDUE)]
+        if noteworthy:
+            stewards = engagement_stewards({m.engagement_id for m in noteworthy})
+            notify_many([
+                (engagements[m.engagement_id], stewards[m.engagement_id],
+                 f"{engagements[m.engagement_id].title}: payment “{current[m.payment_id].label}” "
+                 + ("is eligible for release." if m.after == PS.ELIGIBLE else
+                    "is overdue: its gate is not met."),
+                 _payments_url(m.engagement_id))
+                for m in noteworthy])
+    return applied
+
+
+# --- Release and settlement --------------------------------------------------------------
+
+@transaction.atomic
+def payment_request_release(*, actor, payment):
+    """Open the two-key release of an eligible payment."""
+    require(actor, payment.engagement, SCHEDULE_ROLES | SETTLE_ROLES, action="request a release")
+    locked = lock(payment)
+    if locked.status != PS.ELIGIBLE:
+        raise RuleViolation(f"Only an eligible payment can be released; this one is "
+                            f"{locked.get_status_display().lower()}.", rule="payment_not_eligible")
+    return approval_request_open(
+        actor=actor, engagement=locked.engagement, kind=ApprovalRequest.Kind.PAYMENT_RELEASE,
+        subject=locked, summary=f"Release payment “{locked.label}” "
+                                f"({locked.amount:,.2f} {locked.engagement.currency})")
+
+
+def _payment_of(request):
+    payment = PaymentMilestone.objects.select_related("engagement").get(pk=request.subject_id)
+    return lock(payment)
+
+
+def _check_release(*, request):
+    payment = _payment_of(request)
+    if payment.status != PS.ELIGIBLE:
+        raise RuleViolation("The payment is no longer eligible: its gate changed.",
+                            rule="payment_not_eligible")
+
+
+def _released(*, request, actor):
+    payment = _payment_of(request)
+    PaymentMilestone.objects.filter(pk=payment.pk).update(status=PS.APPROVED,
+                                                          version=payment.version + 1)
+    audit_record(engagement=payment.engagement, actor=actor, verb="payment.status_changed",
+                 obj=payment, before={"status": PS.ELIGIBLE}, after={"status": PS.APPROVED},
+                 reason="Two keys turned.")
+
+
+def _release_rejected(*, request, actor, reason):
+    payment = _payment_of(request)
+    audit_record(engagement=payment.engagement, actor=actor, verb="payment.release_rejected",
+                 obj=payment, after={"status": payment.status}, reason=reason)
+
+
+register_approval_handler(ApprovalRequest.Kind.PAYMENT_RELEASE, ApprovalHandler(
+    on_approved=_released, on_rejected=_release_rejected, check=_check_release))
+
+
+@transaction.atomic
+def payment_mark_invoiced(*, actor, payment, invoice_reference):
+    side = require_party(actor, payment.engagement, action="record invoices")
+    if side == Side.INTERNAL and not actor.is_superuser and actor.role not in SETTLE_ROLES:
+        raise NotAllowed("Invoices are recorded by the vendor or by client-side procurement, "
+                         "leadership or admins.", rule="role")
+    if not invoice_reference.strip():
+        raise DomainError("Give the invoice reference.", rule="invalid_field",
+                          field="invoice_reference")
+    locked = lock(payment)
+    if locked.status != PS.APPROVED:
+        raise RuleViolation("Only an approved payment can be invoiced.", rule="status_flow")
+    locked.status, locked.invoice_reference = PS.INVOICED, invoice_reference.strip()
+    locked.version += 1
+    locked.save(update_fields=["status", "invoice_reference", "version", "updated_at"])
+    audit_record(engagement=locked.engagement, actor=actor, verb="payment.status_changed",
+                 obj=locked, before={"status": PS.APPROVED},
+                 after={"status": PS.INVOICED, "invoice_reference": locked.invoice_reference})
+    return locked
+
+
+@transaction.atomic
+def payment_mark_paid(*, actor, payment, paid_on):
+    require(actor, payment.engagement, SETTLE_ROLES, action="record payments")
+    locked = lock(payment)
+    if locked.status != PS.INVOICED:
+        raise RuleViolation("Only an invoiced payment can be marked paid.", rule="status_flow")
+    if paid_on > timezone.localdate():
+        raise DomainError("The payment date cannot be in the future.", rule="invalid_field",
+                          field="paid_on")
+    locked.status, locked.paid_on = PS.PAID, paid_on
+    locked.version += 1
+    locked.save(update_fields=["status", "paid_on", "version", "updated_at"])
+    audit_record(engagement=locked.engagement, actor=actor, verb="payment.status_changed",
+                 obj=locked, before={"status": PS.INVOICED},
+                 after={"status": PS.PAID, "paid_on": paid_on})
+    return locked
+
+
+def schedule_totals(payments, contract_value):
+    totals = {s: Decimal("0") for s in PS.values}
+    for p in payments:
+        totals[p.status] += p.amount
+    fixed = sum((p.amount for p in payments
+                 if p.commercial_model == PaymentMilestone.CommercialModel.FIXED_FEE),
+                Decimal("0"))
+    return {"by_status": totals, "scheduled_total": fixed,
+            "difference": contract_value - fixed,
+            "released": totals[PS.APPROVED] + totals[PS.INVOICED] + totals[PS.PAID]}
+
