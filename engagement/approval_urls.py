@@ -7,4 +7,5 @@ app_name = "approvals"
 urlpatterns = [
     path("", approvals.inbox, name="inbox"),
     path("<int:request_pk>/decide/", approvals.decide, name="decide"),
+    path("notifications/", approvals.notifications, name="notifications"),
 ]

@@ -50,6 +50,20 @@ def _milestone(m):
     }
 
 
+def _payments(engagement):
+    from .models import PaymentMilestone
+
+    out = []
+    for p in PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
+            "conditions__criterion", "conditions__milestone"):
+        gate = "; ".join(
+            (f"criterion “{c.criterion.statement[:80]}” met" if c.kind == "criterion" else
+             f"milestone “{c.milestone.title}” accepted") for c in p.conditions.all())
+        out.append({"label": p.label, "amount": p.amount, "due_date": _date(p.due_date),
+                    "gate": gate, "model": p.get_commercial_model_display()})
+    return out
+
+
 def build_context(engagement_id):
     """Everything a clause may refer to, for one engagement, in a fixed number of queries."""
     e = Engagement.objects.select_related("client", "vendor").get(pk=engagement_id)
@@ -87,7 +101,7 @@ def build_context(engagement_id):
         "raci": raci,
         "staffing": staffing,
         "kpis": kpis,
-        "payments": [],
+        "payments": _payments(e),
         "enablement": [dict(d, milestone=m["title"]) for m in milestones
                        for d in m["deliverables"]],
     }

@@ -27,6 +27,7 @@ class ApprovalRequest(models.Model):
     subject_type = models.CharField(max_length=80)
     subject_id = models.CharField(max_length=64)
     summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True, help_text="Where the subject is shown.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)

@@ -44,7 +44,7 @@ def _snapshot(request):
     return {"status": request.status, "round": request.round}
 
 
-def approval_request_open(*, actor, engagement, kind, subject, summary):
+def approval_request_open(*, actor, engagement, kind, subject, summary, url=""):
     """Open the two-key request for `subject`. Must run inside the caller's transaction."""
     subject_type = subject._meta.label_lower
     try:
@@ -52,6 +52,7 @@ def approval_request_open(*, actor, engagement, kind, subject, summary):
             request = ApprovalRequest.objects.create(
                 engagement=engagement, kind=kind, subject_type=subject_type,
                 subject_id=str(subject.pk), summary=summary[:300], requested_by=actor,
+                url=url,
             )
     except IntegrityError as exc:
         raise RuleViolation("An approval request for this is already open.",

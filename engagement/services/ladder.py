@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Max, ProtectedError
+from django.urls import reverse
 from django.utils import timezone
 
 from ..audit import audit_record
@@ -310,7 +311,9 @@ def milestone_transition(*, actor, milestone, to, reason="", expected_version=No
     if to == MS.SUBMITTED:
         approval_request_open(actor=actor, engagement=locked.engagement,
                               kind=ApprovalRequest.Kind.MILESTONE_ACCEPTANCE, subject=locked,
-                              summary=f"Accept milestone “{locked.title}”")
+                              summary=f"Accept milestone “{locked.title}”",
+                              url=reverse("engagement:ladder", kwargs={"pk": locked.engagement_id})
+                              + f"#m-{locked.pk}")
     if to == MS.CHANGES_REQUESTED:
         request = open_request_for(locked, ApprovalRequest.Kind.MILESTONE_ACCEPTANCE)
         if request:

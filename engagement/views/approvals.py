@@ -43,3 +43,13 @@ def decide(request, request_pk):
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)
     return redirect("approvals:inbox")
+
+
+@login_required
+def notifications(request):
+    """Your notifications, newest first; opening the page marks them read."""
+    from django.utils import timezone
+
+    items = list(request.user.notifications.select_related("engagement")[:100])
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "engagement/notifications.html", {"items": items})

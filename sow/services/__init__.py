@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from engagement.audit import audit_record
@@ -435,7 +436,10 @@ def sow_version_submit(*, actor, version):
     _set_status(version, actor, SowVersion.Status.IN_REVIEW)
     approval_request_open(actor=actor, engagement=version.sow.engagement,
                           kind=ApprovalRequest.Kind.SOW_VERSION, subject=version,
-                          summary=f"Approve {version.sow.title}, version {version.number}")
+                          summary=f"Approve {version.sow.title}, version {version.number}",
+                          url=reverse("sow:version", kwargs={
+                              "pk": version.sow.engagement_id, "sow_pk": version.sow_id,
+                              "number": version.number}))
     return version
 
 

@@ -260,7 +260,8 @@ def payment_request_release(*, actor, payment):
     return approval_request_open(
         actor=actor, engagement=locked.engagement, kind=ApprovalRequest.Kind.PAYMENT_RELEASE,
         subject=locked, summary=f"Release payment “{locked.label}” "
-                                f"({locked.amount:,.2f} {locked.engagement.currency})")
+                                f"({locked.amount:,.2f} {locked.engagement.currency})",
+        url=_payments_url(locked.engagement_id) + f"#p-{locked.pk}")
 
 
 def _payment_of(request):

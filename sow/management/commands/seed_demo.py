@@ -23,6 +23,7 @@ from kpis.services import kpi_define
 from sow import services as sow_services
 from sow.selectors import fix_clauses
 from sow.services import library_load
+from sow.services import payments as payment_services
 
 DEMO_SOW = [
     "deliverables-by-milestone", "training-repository", "data-contracts", "evaluation-harness",
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         library_load()
         if not Engagement.objects.filter(title=TITLE, client=client).exists():
             engagement = self._engagement(client, vendor, users)
+            self._payments(engagement, users)
             self._sow(engagement, users)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
         self.stdout.write(f"  password for every demo user: {PASSWORD}")
@@ -151,6 +153,36 @@ class Command(BaseCommand):
                               url="https://ci.northwind.example/pipelines/118")
         services.criterion_verify(actor=users["vendor"], criterion=repro, status="met",
                                   note="Clean checkout reproduced the first run's metrics.")
+
+    def _payments(self, engagement, users):
+        """Fixed fee of 240,000 EUR in five gated instalments; the first is already eligible."""
+        from engagement.models import AcceptanceCriterion, Milestone
+        from sow.services.payments import payments_evaluate
+
+        pm = users["procurement"]
+        ladder = {m.kind: m for m in Milestone.objects.filter(engagement=engagement,
+                                                             stream="delivery")}
+        drill = AcceptanceCriterion.objects.filter(milestone=ladder["go_live"],
+                                                   method="incident_drill").first()
+        handoff = Milestone.objects.get(engagement=engagement, kind="transition")
+        plan = [
+            ("Discovery and baseline accepted", "36000.00", ladder["discovery"], []),
+            ("Pipeline skeleton accepted", "48000.00", ladder["pipeline"], []),
+            ("Evaluation gates in CI", "48000.00", ladder["evaluation"], []),
+            ("Rehearsal retrain by the internal team", "60000.00", ladder["rehearsal_retrain"],
+             []),
+        ]
+        for label, amount, milestone, _ in plan:
+            payment_services.payment_create(
+                actor=pm, engagement=engagement, label=label, amount=Decimal(amount),
+                due_date=min(milestone.due_date + dt.timedelta(days=7), engagement.end_date),
+                conditions=[{"kind": "milestone", "milestone": milestone.pk}])
+        payment_services.payment_create(
+            actor=pm, engagement=engagement, label="Holdback: incident drill and handoff",
+            amount=Decimal("48000.00"), due_date=engagement.end_date,
+            conditions=[{"kind": "criterion", "criterion": drill.pk},
+                        {"kind": "milestone", "milestone": handoff.pk}])
+        payments_evaluate(engagement_ids=[engagement.pk])
 
     def _sow(self, engagement, users):
         """A SOW built from the starter library, its schedules, and one frozen version."""

@@ -1,0 +1,196 @@
+"""The payment schedule page, its actions and the finance exports."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from engagement import selectors as engagement_selectors
+from engagement.errors import DomainError
+from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
+
+from .models import GateCondition, PaymentMilestone
+from .services import payments as payment_services
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def schedule_rows(engagement):
+    payments = list(PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
+        Prefetch("conditions", queryset=GateCondition.objects.select_related(
+            "criterion__milestone", "milestone"))))
+    requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
+        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
+        status="cancelled").order_by("requested_at")}
+    for p in payments:
+        p.request = requests.get(str(p.pk))
+        p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
+                                           else c.milestone.status == "accepted")}
+                  for c in p.conditions.all()]
+        p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
+    return payments
+
+
+@login_required
+def payments(request, pk):
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    rows = schedule_rows(engagement)
+    totals = payment_services.schedule_totals(rows, engagement.contract_value)
+    criteria = AcceptanceCriterion.objects.filter(milestone__engagement=engagement)
+    proven = criteria.filter(status="met").count()
+    total_criteria = criteria.count()
+    value = engagement.contract_value or 1
+    side = request.user.side_in(engagement)
+    return render(request, "sow/payments.html", {
+        "engagement": engagement, "tab": "payments", "rows": rows, "totals": totals,
+        "week": engagement.week_of(timezone.localdate()),
+        "released_pct": round(100 * totals["released"] / value),
+        "proven_pct": round(100 * proven / total_criteria) if total_criteria else 0,
+        "proven": proven, "total_criteria": total_criteria,
+        "milestones": Milestone.objects.filter(engagement=engagement).prefetch_related("criteria"),
+        "can_schedule": request.user.is_superuser or (
+            side == "internal" and request.user.role in payment_services.SCHEDULE_ROLES),
+        "can_settle": request.user.is_superuser or (
+            side == "internal" and request.user.role in payment_services.SETTLE_ROLES),
+        "side": side, "today": timezone.localdate(),
+    })
+
+
+def _conditions_from(post):
+    return ([{"kind": "criterion", "criterion": v} for v in post.getlist("criteria") if v]
+            + [{"kind": "milestone", "milestone": v} for v in post.getlist("milestones") if v])
+
+
+@login_required
+@require_POST
+def payment_create(request, pk):
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils.dateparse import parse_date
+
+    try:
+        amount = Decimal(request.POST.get("amount", "").replace(",", ""))
+    except InvalidOperation:
+        messages.error(request, "Amount: write a number such as 48000.00.")
+        return redirect("sow:payments", pk=pk)
+    due = parse_date(request.POST.get("due_date", "") or "")
+    if due is None:
+        messages.error(request, "Due date: choose a date.")
+        return redirect("sow:payments", pk=pk)
+    try:
+        payment = payment_services.payment_create(
+            actor=request.user, engagement=engagement, label=request.POST.get("label", ""),
+            amount=amount, due_date=due, conditions=_conditions_from(request.POST),
+            commercial_model=request.POST.get("commercial_model", "fixed_fee"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Payment “{payment.label}” scheduled; the gate tracker "
+                                  "checks its gate now.")
+    return redirect("sow:payments", pk=pk)
+
+
+@login_required
+@require_POST
+def payment_action(request, pk, payment_pk):
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    payment = get_object_or_404(PaymentMilestone, engagement=engagement, pk=payment_pk)
+    action = request.POST.get("action")
+    try:
+        if action == "release":
+            payment_services.payment_request_release(actor=request.user, payment=payment)
+            messages.success(request, "Release requested: two keys needed, one client-side.")
+        elif action == "invoiced":
+            payment_services.payment_mark_invoiced(
+                actor=request.user, payment=payment,
+                invoice_reference=request.POST.get("invoice_reference", ""))
+            messages.success(request, "Invoice recorded.")
+        elif action == "paid":
+            from django.utils.dateparse import parse_date
+
+            paid_on = parse_date(request.POST.get("paid_on", "") or "")
+            if paid_on is None:
+                raise DomainError("Choose the date the payment arrived.", field="paid_on")
+            payment_services.payment_mark_paid(actor=request.user, payment=payment,
+                                               paid_on=paid_on)
+            messages.success(request, "Payment recorded as paid.")
+        else:
+            messages.error(request, "Unknown action.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"/engagements/{pk}/payments/#p-{payment.pk}")
+
+
+@login_required
+@require_POST
+def evaluate_gates(request, pk):
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    moved = payment_services.payments_evaluate(engagement_ids=[engagement.pk])
+    messages.success(request, f"Gates checked: {len(moved)} payment"
+                              f"{'s' if len(moved) != 1 else ''} changed state.")
+    return redirect("sow:payments", pk=pk)
+
+
+def _safe_cell(value):
+    """Neutralise spreadsheet formula injection: text that starts like a formula is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def export_rows(engagement):
+    header = ["Label", "Amount", "Currency", "Due date", "Commercial model", "Status", "Gate",
+              "Gate met", "Invoice reference", "Paid on"]
+    rows = []
+    for p in schedule_rows(engagement):
+        gate = "; ".join(
+            (f"criterion: {g['condition'].criterion.statement}" if g["condition"].kind ==
+             "criterion" else f"milestone: {g['condition'].milestone.title}")
+            + (" (met)" if g["met"] else " (open)") for g in p.gate)
+        rows.append([p.label, p.amount, engagement.currency, p.due_date.isoformat(),
+                     p.get_commercial_model_display(), p.get_status_display(), gate,
+                     "yes" if p.gate_met else "no", p.invoice_reference,
+                     p.paid_on.isoformat() if p.paid_on else ""])
+    return header, rows
+
+
+@login_required
+def payments_export(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Exports are CSV or XLSX.")
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    header, rows = export_rows(engagement)
+    name = f"payment-schedule-engagement-{engagement.pk}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_safe_cell(v) for v in row])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Payments"
+        sheet.append(header)
+        for row in rows:
+            sheet.append([v if not isinstance(v, str) else _safe_cell(v) for v in row])
+        for cell in sheet["B"][1:]:
+            cell.number_format = "#,##0.00"
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
