@@ -8,6 +8,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
+from sow.api.payments import PaymentMilestoneViewSet
 from sow.api.views import ClauseViewSet, RenderJobViewSet, SowVersionViewSet, SowViewSet
 
 router = DefaultRouter()
@@ -21,3 +22,4 @@ router.register("clauses", ClauseViewSet, basename="clause")
 router.register("sows", SowViewSet, basename="sow")
 router.register("sow-versions", SowVersionViewSet, basename="sow-version")
 router.register("render-jobs", RenderJobViewSet, basename="render-job")
+router.register("payment-milestones", PaymentMilestoneViewSet, basename="payment-milestone")

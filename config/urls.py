@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from engagement.views import healthz
+from sow.api.payments import EvaluateGatesView
 from sow.pdf_views import contracts
 
 from .api_router import router
@@ -20,6 +21,8 @@ urlpatterns = [
     path("library/", include("sow.library_urls")),
     path("contracts/", contracts, name="contracts"),
     path("admin/", admin.site.urls),
+    path("api/v1/engagements/<int:pk>/evaluate-gates/", EvaluateGatesView.as_view(),
+         name="evaluate-gates"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

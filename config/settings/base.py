@@ -167,6 +167,7 @@ SPECTACULAR_SETTINGS = {
         "SowVersionStatusEnum": "sow.models.SowVersion.Status",
         "ScheduleEnum": "sow.models.Schedule",
         "RenderJobStatusEnum": "sow.models.RenderJob.Status",
+        "CommercialModelEnum": "sow.models.PaymentMilestone.CommercialModel",
     },
 }
 

@@ -31,6 +31,7 @@ class ApprovalHandler:
     on_approved: object
     on_rejected: object
     check: object = None  # refuses to open a request (or to complete it) with a RuleViolation
+    internal_only: bool = False  # both keys from the client side (money leaving the client)
 
 
 _handlers = {}
@@ -68,6 +69,10 @@ def keys_needed(request, approvals):
     current = [a for a in approvals if a.round == request.round and a.decision == "approve"]
     if request.status != ApprovalRequest.Status.OPEN:
         return ""
+    handler = _handlers.get(request.kind)
+    if handler and handler.internal_only:
+        return ("Two approvals from client-side users." if not current else
+                "One more approval, from another client-side user.")
     if not current:
         return "Two approvals, at least one from a client-side user."
     if any(a.side == Side.INTERNAL for a in current):
@@ -104,6 +109,10 @@ def approval_decide(*, actor, request, decision, reason=""):
                             rule="two_key_closed")
     side = require_party(actor, engagement, action="decide on approvals")
     _refuse_unless_may_decide(request, actor, side)
+    handler = _handlers[request.kind]
+    if handler.internal_only and side != Side.INTERNAL:
+        raise NotAllowed("Only client-side users hold the keys for this decision.",
+                         rule="two_key_internal_only")
     if decision == Approval.Decision.REJECT and not reason.strip():
         raise DomainError("Say why you reject it; the requester sees your reason.",
                           rule="invalid_field", field="reason")
@@ -125,7 +134,6 @@ def approval_decide(*, actor, request, decision, reason=""):
     audit_record(engagement=engagement, actor=actor, verb=f"approval.{decision}d", obj=request,
                  after={"round": request.round, "side": side, "decision": decision},
                  reason=reason)
-    handler = _handlers[request.kind]
     before = _snapshot(request)
     if decision == Approval.Decision.REJECT:
         request.status = ApprovalRequest.Status.REJECTED

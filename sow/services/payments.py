@@ -292,7 +292,8 @@ def _release_rejected(*, request, actor, reason):
 
 
 register_approval_handler(ApprovalRequest.Kind.PAYMENT_RELEASE, ApprovalHandler(
-    on_approved=_released, on_rejected=_release_rejected, check=_check_release))
+    on_approved=_released, on_rejected=_release_rejected, check=_check_release,
+    internal_only=True))
 
 
 @transaction.atomic
