@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .models import PaymentMilestone
@@ -59,9 +59,18 @@ def evaluate(*, engagement_ids=None, today=None):
     rows = PaymentMilestone.objects.filter(status__in=OPEN_STATUSES)
     if engagement_ids is not None:
         rows = rows.filter(engagement_id__in=list(engagement_ids))
+    gate_met = Q(total__gt=0, met=F("total"))
+    # Only rows that must move leave the database (the same table as `decide`, in SQL), so an
+    # evaluation where nothing changes reads nothing.
+    needs_move = (
+        (gate_met & Q(status__in=[PS.SCHEDULED, PS.OVERDUE]))
+        | (~gate_met & Q(status=PS.ELIGIBLE))
+        | (~gate_met & Q(status=PS.SCHEDULED, due_date__lt=today))
+        | (~gate_met & Q(status=PS.OVERDUE, due_date__gte=today))
+    )
     rows = rows.annotate(
         total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
-    ).values_list("id", "engagement_id", "status", "due_date", "total", "met")
+    ).filter(needs_move).values_list("id", "engagement_id", "status", "due_date", "total", "met")
     moves = []
     for pk, engagement_id, status, due, total, met in rows.iterator(chunk_size=5000):
         gate_met = total > 0 and met == total
