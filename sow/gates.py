@@ -68,11 +68,19 @@ def evaluate(*, engagement_ids=None, today=None):
         | (~gate_met & Q(status=PS.SCHEDULED, due_date__lt=today))
         | (~gate_met & Q(status=PS.OVERDUE, due_date__gte=today))
     )
-    rows = rows.annotate(
-        total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
-    ).filter(needs_move).values_list("id", "engagement_id", "status", "due_date", "total", "met")
+    # Grouped by the primary key alone (status and due date depend on it); details of the
+    # few rows that move are read afterwards.
+    candidates = {
+        pk: (total, met) for pk, total, met in rows.values("id").annotate(
+            total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
+        ).filter(needs_move).values_list("id", "total", "met")
+    }
     moves = []
-    for pk, engagement_id, status, due, total, met in rows.iterator(chunk_size=5000):
+    if not candidates:
+        return moves
+    for pk, engagement_id, status, due in PaymentMilestone.objects.filter(
+            pk__in=list(candidates)).values_list("id", "engagement_id", "status", "due_date"):
+        total, met = candidates[pk]
         gate_met = total > 0 and met == total
         after = decide(status, gate_met, due < today)
         if after != status:
