@@ -110,6 +110,18 @@ def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflic
     return redirect(reverse("engagement:ladder", kwargs={"pk": engagement.pk}) + anchor)
 
 
+def _card_action(request, engagement, milestone_pk, form, call, done):
+    """Validate `form`, call the service with its data, answer with the updated card."""
+    if not form.is_valid():
+        return _answer(request, engagement, milestone_pk, error=_form_error(form))
+    try:
+        call(**form.cleaned_data)
+    except DomainError as exc:
+        return _answer(request, engagement, milestone_pk, error=exc.message)
+    return _answer(request, engagement, milestone_pk,
+                   done=done(form.cleaned_data) if callable(done) else done)
+
+
 def _form_error(form):
     return " ".join(f"{form.fields[f].label or f}: {e}" if f != "__all__" else e
                     for f, errs in form.errors.items() for e in errs)
@@ -220,44 +232,32 @@ def milestone_transition(request, pk, milestone_pk):
 @require_POST
 def criterion_add(request, pk, milestone_pk):
     m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
-    form = CriterionForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, m.engagement, m.pk, error=_form_error(form))
-    try:
-        services.criterion_add(actor=request.user, milestone=m, **form.cleaned_data)
-    except DomainError as exc:
-        return _answer(request, m.engagement, m.pk, error=exc.message)
-    return _answer(request, m.engagement, m.pk, done="Criterion added.")
+    return _card_action(request, m.engagement, m.pk, CriterionForm(request.POST),
+                        lambda **data: services.criterion_add(actor=request.user, milestone=m,
+                                                              **data),
+                        "Criterion added.")
 
 
 @login_required
 @require_POST
 def criterion_verify(request, pk, criterion_pk):
     c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
-    form = VerifyForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, c.milestone.engagement, c.milestone_id, error=_form_error(form))
-    try:
-        services.criterion_verify(actor=request.user, criterion=c, **form.cleaned_data)
-    except DomainError as exc:
-        return _answer(request, c.milestone.engagement, c.milestone_id, error=exc.message)
-    label = dict(VerifyForm.base_fields["status"].choices)[form.cleaned_data["status"]]
-    return _answer(request, c.milestone.engagement, c.milestone_id,
-                   done=f"Criterion marked {label.lower()}.")
+    labels = dict(VerifyForm.base_fields["status"].choices)
+    return _card_action(request, c.milestone.engagement, c.milestone_id, VerifyForm(request.POST),
+                        lambda **data: services.criterion_verify(actor=request.user,
+                                                                 criterion=c, **data),
+                        lambda data: f"Criterion marked {labels[data['status']].lower()}.")
 
 
 @login_required
 @require_POST
 def evidence_add(request, pk, criterion_pk):
     c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _answer(request, c.milestone.engagement, c.milestone_id, error=_form_error(form))
-    try:
-        services.evidence_add(actor=request.user, criterion=c, **form.cleaned_data)
-    except DomainError as exc:
-        return _answer(request, c.milestone.engagement, c.milestone_id, error=exc.message)
-    return _answer(request, c.milestone.engagement, c.milestone_id, done="Evidence attached.")
+    return _card_action(request, c.milestone.engagement, c.milestone_id,
+                        EvidenceForm(request.POST, request.FILES),
+                        lambda **data: services.evidence_add(actor=request.user, criterion=c,
+                                                             **data),
+                        "Evidence attached.")
 
 
 @login_required
@@ -277,11 +277,7 @@ def evidence_download(request, pk, evidence_pk):
 @require_POST
 def deliverable_add(request, pk, milestone_pk):
     m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
-    form = DeliverableForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, m.engagement, m.pk, error=_form_error(form))
-    try:
-        services.deliverable_add(actor=request.user, milestone=m, **form.cleaned_data)
-    except DomainError as exc:
-        return _answer(request, m.engagement, m.pk, error=exc.message)
-    return _answer(request, m.engagement, m.pk, done="Knowledge-transfer deliverable added.")
+    return _card_action(request, m.engagement, m.pk, DeliverableForm(request.POST),
+                        lambda **data: services.deliverable_add(actor=request.user, milestone=m,
+                                                                **data),
+                        "Knowledge-transfer deliverable added.")
