@@ -53,6 +53,16 @@ def celery_worker():
     return app
 
 
+@pytest.fixture(scope="session")
+def weasyprint_available():
+    try:
+        import weasyprint  # noqa: F401 - loads Pango through cffi
+    except OSError as exc:
+        missing_service("Pango for WeasyPrint",
+                        f"{exc}; install it with apt-get install libpango-1.0-0 "
+                        "libpangoft2-1.0-0 fonts-dejavu-core")
+
+
 @pytest.fixture
 def orgs(db):
     from tests.engagement.factories import OrganisationFactory

@@ -12,7 +12,7 @@ from sow.services import pdf as pdf_services
 from sow.services import sow_version_submit
 from tests.sow.pdf_helpers import frozen_version
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("weasyprint_available")]
 
 
 def test_leader_downloads_the_contract_and_checks_its_hash(page, people, engagement, settings,

@@ -15,7 +15,7 @@ from sow.services import pdf as pdf_services
 from sow.services import sow_version_submit
 from tests.sow.pdf_helpers import frozen_version, pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("weasyprint_available")]
 
 
 @pytest.fixture(autouse=True)

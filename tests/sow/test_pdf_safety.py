@@ -9,6 +9,7 @@ from sow.services import pdf as pdf_services
 from sow.services import sow_section_edit
 from tests.sow.pdf_helpers import frozen_version, pdf_text
 
+pytestmark = pytest.mark.usefixtures("weasyprint_available")
 MARKER = "OFFRAMP-SECRET-7f3a9c"
 
 

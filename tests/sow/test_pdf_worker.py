@@ -13,7 +13,8 @@ from sow.models import RenderJob
 from sow.services import pdf as pdf_services
 from tests.sow.pdf_helpers import frozen_version
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("weasyprint_available")]
 
 
 def wait_for(job, statuses, timeout=90):
