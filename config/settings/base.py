@@ -106,6 +106,8 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="offramp@localhost")
+# Where links in e-mails point.
+OFFRAMP_BASE_URL = env("OFFRAMP_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Security headers that hold in every mode -------------------------------------------
 X_FRAME_OPTIONS = "DENY"

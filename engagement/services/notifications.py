@@ -31,8 +31,9 @@ def notify_many(items):
             rows.append(Notification(user=user, engagement=engagement, message=message[:300],
                                      url=url))
             if user.email:
+                link = settings.OFFRAMP_BASE_URL.rstrip("/") + url if url.startswith("/") else url
                 mails.append((f"Offramp: {message[:120]}",
-                              f"{message}\n\n{url}", settings.DEFAULT_FROM_EMAIL, [user.email]))
+                              f"{message}\n\n{link}", settings.DEFAULT_FROM_EMAIL, [user.email]))
     Notification.objects.bulk_create(rows)
     if mails:
         transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))

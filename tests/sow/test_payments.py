@@ -210,3 +210,17 @@ def test_schedule_is_available_to_clauses(engagement, people, ladder):
     assert payments[0]["label"] == "Gate 1" and "criterion" in payments[0]["gate"]
     assert PaymentMilestone.objects.count() == 1
     assert ApprovalRequest.objects.count() == 0
+
+
+def test_eligible_payment_sends_an_email_with_a_full_link(engagement, people, ladder, mailoutbox,
+                                                           django_capture_on_commit_callbacks):
+    people["pm"].email = "pm@example.com"
+    people["pm"].save()
+    c = ladder[0].criteria.first()
+    schedule(engagement, people, conditions=[crit(c)])
+    met(c, people)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.payments_evaluate(today=TODAY)
+    mail = next(m for m in mailoutbox if m.to == ["pm@example.com"])
+    assert "is eligible for release" in mail.subject
+    assert f"http://127.0.0.1:8000/engagements/{engagement.pk}/payments/" in mail.body

@@ -51,11 +51,19 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true",
                             help="Run even with DEBUG off (never on a real deployment).")
 
-    @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates users with a published password; it runs only "
                                "with DEBUG on, or with --force.")
+        orgs = self._seed()
+        # After the commit, so the logins come last (below any e-mail the console prints).
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
+        self.stdout.write(f"  password for every demo user: {PASSWORD}")
+        for username, first, last, org, role in USERS:
+            self.stdout.write(f"  {username:<12} {first} {last}, {orgs[org]} ({role.label})")
+
+    @transaction.atomic
+    def _seed(self):
         client, _ = Organisation.objects.get_or_create(
             name="Northwind Retail", defaults={"kind": Organisation.Kind.CLIENT})
         vendor, _ = Organisation.objects.get_or_create(
@@ -78,10 +86,7 @@ class Command(BaseCommand):
             engagement = self._engagement(client, vendor, users)
             self._payments(engagement, users)
             self._sow(engagement, users)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
-        self.stdout.write(f"  password for every demo user: {PASSWORD}")
-        for username, first, last, org, role in USERS:
-            self.stdout.write(f"  {username:<12} {first} {last}, {orgs[org]} ({role.label})")
+        return orgs
 
     def _engagement(self, client, vendor, users):
         pm = users["pm"]
