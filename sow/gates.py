@@ -86,3 +86,11 @@ def evaluate(*, engagement_ids=None, today=None):
         if after != status:
             moves.append(Transition(pk, engagement_id, status, after, gate_met))
     return moves
+
+
+def gate_is_met(payment_id):
+    """Whether one payment's gate holds right now (one query; used before money is released)."""
+    row = PaymentMilestone.objects.filter(pk=payment_id).values("id").annotate(
+        total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
+    ).values_list("total", "met").first()
+    return bool(row) and row[0] > 0 and row[0] == row[1]

@@ -33,6 +33,7 @@ MAX_SOURCE = 20_000
 MAX_OUTPUT = 200_000
 MAX_OPERAND = 10_000
 MAX_LOOP_DEPTH = 2
+MAX_INT_BITS = 256
 TIME_LIMIT = 2.0
 
 ALLOWED_FILTERS = frozenset({
@@ -46,6 +47,8 @@ ALLOWED_TESTS = frozenset({
 })
 FORBIDDEN_NODES = {
     nodes.Call: "calls are not allowed (use the listed filters instead)",
+    nodes.Assign: "setting variables is not allowed; write the expression in place",
+    nodes.AssignBlock: "setting variables is not allowed; write the expression in place",
     nodes.Macro: "macros are not allowed",
     nodes.CallBlock: "call blocks are not allowed",
     nodes.Import: "imports are not allowed",
@@ -113,6 +116,9 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
         if (operator == "+" and isinstance(left, sized) and isinstance(right, sized)
                 and len(left) + len(right) > MAX_OUTPUT):
             raise SecurityError("joining text that long is not allowed")
+        if (operator in ("*", "+") and isinstance(left, int) and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS):
+            raise SecurityError("numbers that large are not allowed")
         return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj, attr, value):
@@ -122,11 +128,26 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
         return False
 
 
+def _capped(fn):
+    """A filter whose result may not outgrow the output cap (replace can multiply text)."""
+
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        if isinstance(result, str | list) and len(result) > MAX_OUTPUT:
+            raise SecurityError("that filter would produce more text than a clause may hold")
+        return result
+
+    for attr in ("jinja_pass_arg",):
+        if hasattr(fn, attr):
+            setattr(wrapper, attr, getattr(fn, attr))
+    return wrapper
+
+
 def _environment():
     env = ClauseEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                             lstrip_blocks=True, keep_trailing_newline=False)
     builtin = env.filters
-    env.filters = {name: builtin[name] for name in ALLOWED_FILTERS if name in builtin}
+    env.filters = {name: _capped(builtin[name]) for name in ALLOWED_FILTERS if name in builtin}
     env.filters.update({"money": _money, "plural": _plural})
     env.tests = {name: env.tests[name] for name in ALLOWED_TESTS if name in env.tests}
     env.globals = {}

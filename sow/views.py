@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from engagement import selectors as engagement_selectors
 from engagement.errors import ConflictError, DomainError
+from engagement.inputs import parse_id
 from engagement.services import keys_needed
 from engagement.views import apply_domain_error
 
@@ -89,8 +90,7 @@ def _back(sow, anchor=""):
 
 
 def _version_from(request):
-    value = request.POST.get("sow_version", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.POST.get("sow_version", ""))
 
 
 @login_required
@@ -99,8 +99,12 @@ def section_add(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     clause_version = None
     if request.POST.get("clause_version"):
+        version_id = parse_id(request.POST["clause_version"])
+        if version_id is None:
+            messages.error(request, "Choose a clause from the library.")
+            return _back(sow)
         clause_version = get_object_or_404(ClauseVersion.objects.select_related("clause"),
-                                           pk=request.POST["clause_version"])
+                                           pk=version_id)
     try:
         section = services.sow_section_add(
             actor=request.user, sow=sow, clause_version=clause_version,
@@ -164,7 +168,8 @@ def section_move(request, pk, sow_pk, section_pk):
 @require_POST
 def sow_reorder(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
-    order = [int(x) for x in request.POST.get("order", "").split(",") if x.strip().isdigit()]
+    order = [i for i in (parse_id(x) for x in request.POST.get("order", "").split(","))
+             if i is not None]
     try:
         services.sow_reorder(actor=request.user, sow=sow, order=order,
                              expected_version=_version_from(request))
@@ -201,7 +206,7 @@ def sow_preview(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     body = request.POST.get("override_body", "")
     try:
-        html = services.sow_preview(sow=sow, body=body)
+        html = services.sow_preview(actor=request.user, sow=sow, body=body)
     except DomainError as exc:
         return render(request, "sow/_preview.html", {"problems": getattr(exc, "problems", []),
                                                      "message": exc.message})

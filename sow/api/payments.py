@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from engagement import selectors as engagement_selectors
 from engagement.api.common import if_match_version
+from engagement.inputs import parse_id
 from engagement.models import Engagement
 from sow.models import PaymentMilestone
 from sow.payment_views import schedule_rows
@@ -54,10 +55,10 @@ class PaymentMilestoneViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[OpenApiParameter("engagement", int, required=True)],
                    responses={200: PaymentMilestoneSerializer(many=True)})
     def list(self, request):
-        engagement_id = request.query_params.get("engagement", "")
-        if not engagement_id.isdigit():
+        engagement_id = parse_id(request.query_params.get("engagement", ""))
+        if engagement_id is None:
             raise ValidationError({"engagement": ["Give the engagement's id: ?engagement=…"]})
-        engagement = self._engagement(int(engagement_id))
+        engagement = self._engagement(engagement_id)
         rows = schedule_rows(engagement)
         return Response(PaymentMilestoneSerializer([_data(p) for p in rows], many=True).data)
 

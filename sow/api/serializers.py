@@ -40,7 +40,8 @@ class SectionSerializer(serializers.ModelSerializer):
 
 class SectionAddSerializer(serializers.Serializer):
     clause_version = serializers.PrimaryKeyRelatedField(
-        queryset=ClauseVersion.objects.select_related("clause"), required=False, allow_null=True)
+        queryset=ClauseVersion.objects.filter(status="published").select_related("clause"),
+        required=False, allow_null=True)
     schedule = serializers.ChoiceField(choices=Schedule.choices, required=False, allow_blank=True,
                                        default="")
     version = serializers.IntegerField(required=False,

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from engagement import selectors as engagement_selectors
 from engagement.api.common import if_match_version
+from engagement.inputs import parse_id
 from sow import selectors, services
 from sow.models import Clause, ClauseVersion, RenderJob, SowDocument, SowSection
 from sow.redline import redline
@@ -146,7 +147,8 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         sow = self.get_object()
         data = PreviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"html": services.sow_preview(sow=sow, body=data.validated_data["body"])})
+        return Response({"html": services.sow_preview(actor=request.user, sow=sow,
+                                                      body=data.validated_data["body"])})
 
 
 class RenderJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -172,10 +174,10 @@ class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def diff(self, request, pk=None):
         version = self.get_object()
-        against_id = request.query_params.get("against", "")
-        if not against_id.isdigit():
+        against_id = parse_id(request.query_params.get("against", ""))
+        if against_id is None:
             raise ValidationError({"against": ["Give the id of the version to compare with."]})
-        other = get_object_or_404(self.get_queryset(), pk=int(against_id))
+        other = get_object_or_404(self.get_queryset(), pk=against_id)
         old, new = sorted([other, version], key=lambda v: (v.sow_id, v.number))
         return Response({"from": old.pk, "to": new.pk, "sections": redline(old.source,
                                                                            new.source)})

@@ -199,9 +199,10 @@ def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_ve
     if schedule and schedule not in Schedule.values:
         raise DomainError(f"“{schedule}” is not a schedule.", rule="invalid_field",
                           field="schedule")
-    if clause_version is not None and clause_version.status == ClauseVersion.Status.RETIRED:
-        raise RuleViolation("That clause version is retired; pick a current one.",
-                            rule="clause_retired")
+    if clause_version is not None and clause_version.status != ClauseVersion.Status.PUBLISHED:
+        raise RuleViolation(f"Version {clause_version.number} of that clause is "
+                            f"{clause_version.get_status_display().lower()}; SOWs use published "
+                            "versions only.", rule="clause_not_published")
     count = sow.sections.count()
     if count >= MAX_SECTIONS:
         raise RuleViolation(f"A SOW has at most {MAX_SECTIONS} sections.", rule="too_many")
@@ -343,8 +344,9 @@ def sow_evaluate(sow, sections=None):
     return rendered, findings, score(findings)
 
 
-def sow_preview(*, sow, body):
+def sow_preview(*, actor, sow, body):
     """Render text with the engagement's real data, without saving anything."""
+    require(actor, sow.engagement, DRAFTER_ROLES, action="preview clause text")
     try:
         return render(body, build_context(sow.engagement_id), known_variables=VARIABLES.keys())
     except ClauseTemplateError as exc:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from engagement.audit import audit_record, audit_record_many
 from engagement.errors import DomainError, NotAllowed, RuleViolation
+from engagement.inputs import parse_id
 from engagement.models import (
     AcceptanceCriterion,
     ApprovalRequest,
@@ -20,10 +21,10 @@ from engagement.models import (
 )
 from engagement.services import approval_request_open, register_approval_handler
 from engagement.services._common import check_version, lock, require, require_party
-from engagement.services.approvals import ApprovalHandler
+from engagement.services.approvals import ApprovalHandler, approval_reset
 from engagement.services.notifications import engagement_stewards, notify_many
 
-from ..gates import evaluate
+from ..gates import evaluate, gate_is_met
 from ..models import GateCondition, PaymentMilestone
 
 PS = PaymentMilestone.Status
@@ -35,7 +36,7 @@ EDITABLE = {"label", "amount", "due_date", "commercial_model"}
 # --- Validation --------------------------------------------------------------------------
 
 def _check_amount(amount):
-    if amount is None or amount <= 0:
+    if amount is None or not Decimal(amount).is_finite() or amount <= 0:
         raise DomainError("The amount must be more than zero.", rule="invalid_field",
                           field="amount")
     if Decimal(amount).as_tuple().exponent < -2:
@@ -52,17 +53,31 @@ def _check_due(engagement, due):
             rule="invalid_field", field="due_date")
 
 
-def _check_total(engagement, amount, exclude_pk=None):
+def _check_model(commercial_model):
+    if commercial_model not in PaymentMilestone.CommercialModel.values:
+        raise DomainError("The commercial model is fixed_fee or time_and_materials.",
+                          rule="invalid_field", field="commercial_model")
+
+
+def _check_total(engagement, amount, exclude_pk=None, previous=Decimal("0")):
+    """Never over the contract value. Once the engagement is under way the fixed-fee total may
+    only grow towards the value: money agreed in the schedule is never quietly taken out."""
     others = PaymentMilestone.objects.filter(
         engagement=engagement, commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE)
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
-    total = (others.aggregate(s=Sum("amount"))["s"] or Decimal("0")) + amount
+    rest = others.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    total = rest + amount
     if total > engagement.contract_value:
         raise DomainError(
             f"The fixed-fee schedule would total {total:,.2f} {engagement.currency}, over the "
             f"contract value of {engagement.contract_value:,.2f}.", rule="schedule_over_value",
             field="amount")
+    if engagement.status != Engagement.Status.DRAFT and total < rest + previous:
+        raise DomainError(
+            f"The engagement is {engagement.status}: its fixed-fee schedule cannot shrink "
+            f"(from {rest + previous:,.2f} to {total:,.2f} {engagement.currency}). Record a "
+            "contract change first.", rule="schedule_must_match_value", field="amount")
 
 
 def _conditions(engagement, conditions):
@@ -71,9 +86,12 @@ def _conditions(engagement, conditions):
         raise DomainError("A gate needs at least one condition: the criteria or milestones "
                           "that must be met before this money is releasable.",
                           rule="gate_without_condition", field="conditions")
-    criteria_ids = {int(c["criterion"]) for c in conditions if c.get("kind") == "criterion"}
-    milestone_ids = {int(c["milestone"]) for c in conditions if c.get("kind") == "milestone"}
-    if len(criteria_ids) + len(milestone_ids) != len(conditions):
+    criteria_ids = {parse_id(str(c.get("criterion"))) for c in conditions
+                    if c.get("kind") == "criterion"}
+    milestone_ids = {parse_id(str(c.get("milestone"))) for c in conditions
+                     if c.get("kind") == "milestone"}
+    if None in criteria_ids | milestone_ids or (
+            len(criteria_ids) + len(milestone_ids) != len(conditions)):
         raise DomainError("Each condition is a criterion or a milestone, named once.",
                           rule="invalid_field", field="conditions")
     criteria = set(AcceptanceCriterion.objects.filter(
@@ -97,6 +115,7 @@ def payment_create(*, actor, engagement, label, amount, due_date, conditions,
     if not label.strip():
         raise DomainError("Give the payment a label.", rule="invalid_field", field="label")
     _check_amount(amount)
+    _check_model(commercial_model)
     _check_due(engagement, due_date)
     if commercial_model == PaymentMilestone.CommercialModel.FIXED_FEE:
         _check_total(engagement, amount)
@@ -135,9 +154,13 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
         _check_amount(changed["amount"])
     if "due_date" in changed:
         _check_due(engagement, changed["due_date"])
+    if "commercial_model" in changed:
+        _check_model(changed["commercial_model"])
     new_model = changed.get("commercial_model", locked.commercial_model)
     if new_model == PaymentMilestone.CommercialModel.FIXED_FEE:
-        _check_total(engagement, changed.get("amount", locked.amount), exclude_pk=locked.pk)
+        was_fixed = locked.commercial_model == PaymentMilestone.CommercialModel.FIXED_FEE
+        _check_total(engagement, changed.get("amount", locked.amount), exclude_pk=locked.pk,
+                     previous=locked.amount if was_fixed else Decimal("0"))
     before = {f: getattr(locked, f) for f in changed}
     for f, v in changed.items():
         setattr(locked, f, v)
@@ -155,6 +178,13 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
     locked.save()
     audit_record(engagement=engagement, actor=actor, verb="payment.updated", obj=locked,
                  before=before, after=changed)
+    open_release = ApprovalRequest.objects.filter(
+        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, status=ApprovalRequest.Status.OPEN,
+        subject_type="sow.paymentmilestone", subject_id=str(locked.pk)).first()
+    if open_release:
+        # The keys were turned for the old amount or gate: they no longer count.
+        approval_reset(actor=actor, request=open_release, reason="Keys reset: the payment was "
+                                                                 "changed while under review.")
     transaction.on_commit(lambda: enqueue_evaluation(engagement.pk))
     return locked
 
@@ -271,8 +301,8 @@ def _payment_of(request):
 
 def _check_release(*, request):
     payment = _payment_of(request)
-    if payment.status != PS.ELIGIBLE:
-        raise RuleViolation("The payment is no longer eligible: its gate changed.",
+    if payment.status != PS.ELIGIBLE or not gate_is_met(payment.pk):
+        raise RuleViolation("The payment is no longer eligible: its gate is not met now.",
                             rule="payment_not_eligible")
 
 

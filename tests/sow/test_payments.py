@@ -224,3 +224,58 @@ def test_eligible_payment_sends_an_email_with_a_full_link(engagement, people, la
     mail = next(m for m in mailoutbox if m.to == ["pm@example.com"])
     assert "is eligible for release" in mail.subject
     assert f"http://127.0.0.1:8000/engagements/{engagement.pk}/payments/" in mail.body
+
+
+def test_active_schedule_cannot_shrink(engagement, people, ladder):
+    define_outcomes(engagement, people["pm"])
+    p = schedule(engagement, people, amount="120000.00",
+                 conditions=[crit(ladder[0].criteria.first())])
+    engagement_services.engagement_transition(actor=people["pm"], engagement=engagement,
+                                              to="active")
+    with pytest.raises(DomainError) as err:
+        pay.payment_update(actor=people["procurement"], payment=p,
+                           data={"amount": Decimal("1.00")})
+    assert err.value.rule == "schedule_must_match_value"
+    with pytest.raises(DomainError, match="fixed_fee or time_and_materials"):
+        pay.payment_update(actor=people["procurement"], payment=p,
+                           data={"commercial_model": "bogus"})
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_amounts_are_refused(engagement, people, ladder, amount):
+    with pytest.raises(DomainError, match="more than zero"):
+        pay.payment_create(actor=people["procurement"], engagement=engagement, label="x",
+                           amount=Decimal(amount), due_date=dt.date(2026, 10, 1),
+                           conditions=[crit(ladder[0].criteria.first())])
+
+
+def test_editing_a_payment_under_release_resets_the_keys(engagement, people, ladder):
+    c = ladder[0].criteria.first()
+    p = schedule(engagement, people, conditions=[crit(c)])
+    met(c, people)
+    pay.payments_evaluate(today=TODAY)
+    request = pay.payment_request_release(actor=people["procurement"], payment=p)
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="approve")
+    pay.payment_update(actor=people["procurement"], payment=p,
+                       data={"amount": Decimal("90000.00")})
+    engagement_services.approval_decide(actor=people["pm"], request=request, decision="approve")
+    p.refresh_from_db()
+    request.refresh_from_db()
+    assert (p.status, request.round) == ("eligible", 2), "the first key no longer counts"
+
+
+def test_release_is_refused_when_the_gate_broke_before_the_tracker_ran(engagement, people,
+                                                                       ladder):
+    c = ladder[0].criteria.first()
+    p = schedule(engagement, people, conditions=[crit(c)])
+    met(c, people)
+    pay.payments_evaluate(today=TODAY)
+    request = pay.payment_request_release(actor=people["procurement"], payment=p)
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="approve")
+    engagement_services.criterion_verify(actor=people["pm"], criterion=c, status="not_met",
+                                         note="re-run failed")
+    with pytest.raises(RuleViolation, match="gate is not met now"):
+        engagement_services.approval_decide(actor=people["pm"], request=request,
+                                            decision="approve")

@@ -64,6 +64,13 @@ def test_undefined_and_syntax_errors_name_the_line_and_problem(source, expected)
     ("{% for a in 'x' * 100000 %}{% endfor %}", "loops can only run over"),
     ("{% for a in milestones %}{% for b in milestones %}{% for c in milestones %}"
      "{% endfor %}{% endfor %}{% endfor %}", "loops may nest at most 2 deep"),
+    # unbounded numbers and text built up step by step
+    ("{% set a = 99999 * 99999 %}{% set a = a * a %}{{ a }}", "setting variables is not allowed"),
+    ("{{ 99999999999999999999 * 99999999999999999999 * 99999999999999999999 * "
+     "99999999999999999999 * 99999999999999999999 * 99999999999999999999 * "
+     "99999999999999999999 * 99999999999999999999 * 99999999999999999999 }}",
+     "numbers that large"),
+    ("{{ ('x' * 5000) | replace('x', 'x' * 5000) }}", "more text than a clause may hold"),
     # recursion and structure
     ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "macros are not allowed"),
     ("{% include 'base.html' %}", "includes are not allowed"),

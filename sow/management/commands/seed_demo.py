@@ -84,7 +84,10 @@ class Command(BaseCommand):
         library_load()
         if not Engagement.objects.filter(title=TITLE, client=client).exists():
             engagement = self._engagement(client, vendor, users)
+            ladder = self._ladder(engagement, users)
             self._payments(engagement, users)
+            self._activate(engagement, users)
+            self._progress(ladder, users)
             self._sow(engagement, users)
         return orgs
 
@@ -129,16 +132,23 @@ class Command(BaseCommand):
             kpi_define(actor=pm, engagement=engagement, layer=layer, name=name, unit=unit,
                        direction=direction, baseline=Decimal(base), target=Decimal(goal),
                        target_date=target, source="manual")
-        services.engagement_transition(actor=pm, engagement=engagement, to="active",
-                                       reason="Kick-off held; outcomes agreed.")
-        self._ladder(engagement, users)
         return engagement
 
+    def _activate(self, engagement, users):
+        services.engagement_transition(actor=users["pm"], engagement=engagement, to="active",
+                                       reason="Kick-off held; outcomes and payments agreed.")
+
     def _ladder(self, engagement, users):
-        """Hybrid ladder and RACI; discovery accepted with two keys, the pipeline under way."""
+        """The hybrid ladder and the RACI, from their templates."""
         pm = users["pm"]
         services.raci_seed(actor=pm, engagement=engagement)
-        ladder = services.ladder_generate(actor=pm, engagement=engagement)
+        return services.ladder_generate(actor=pm, engagement=engagement)
+
+    def _progress(self, ladder, users):
+        """Discovery accepted with two keys, the pipeline under way; the tracker then runs."""
+        from sow.services.payments import payments_evaluate
+
+        pm = users["pm"]
         discovery, pipeline = ladder[0], ladder[1]
         services.milestone_transition(actor=pm, milestone=discovery, to="in_progress")
         for criterion in discovery.criteria.all():
@@ -158,11 +168,11 @@ class Command(BaseCommand):
                               url="https://ci.northwind.example/pipelines/118")
         services.criterion_verify(actor=users["vendor"], criterion=repro, status="met",
                                   note="Clean checkout reproduced the first run's metrics.")
+        payments_evaluate(engagement_ids=[discovery.engagement_id])
 
     def _payments(self, engagement, users):
-        """Fixed fee of 240,000 EUR in five gated instalments; the first is already eligible."""
+        """Fixed fee of 240,000 EUR in five gated instalments (agreed before activation)."""
         from engagement.models import AcceptanceCriterion, Milestone
-        from sow.services.payments import payments_evaluate
 
         pm = users["procurement"]
         ladder = {m.kind: m for m in Milestone.objects.filter(engagement=engagement,
@@ -187,7 +197,6 @@ class Command(BaseCommand):
             amount=Decimal("48000.00"), due_date=engagement.end_date,
             conditions=[{"kind": "criterion", "criterion": drill.pk},
                         {"kind": "milestone", "milestone": handoff.pk}])
-        payments_evaluate(engagement_ids=[engagement.pk])
 
     def _sow(self, engagement, users):
         """A SOW built from the starter library, its schedules, and one frozen version."""
