@@ -13,8 +13,24 @@ from .models import (
 )
 
 
+def scoped_choices(model, user):
+    """What a user may pick in an admin dropdown of `model`: the tenancy rule again."""
+    if user.is_superuser:
+        return None
+    if model is Engagement:
+        return Engagement.objects.visible_to(user)
+    if model is Organisation:
+        return Organisation.objects.visible_to(user)
+    if model is User:
+        return User.objects.filter(organisation__in=Organisation.objects.visible_to(user))
+    if hasattr(model.objects, "visible_to"):
+        return model.objects.visible_to(user)
+    return None
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
-    """Rows whose engagement (reached through `tenant_path`) the user may see."""
+    """Rows whose engagement (reached through `tenant_path`) the user may see, and dropdowns
+    that offer only what the user may see."""
 
     tenant_path = "engagement"
 
@@ -23,6 +39,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
         visible = Engagement.objects.visible_to(request.user).values("pk")
         path = self.tenant_path or "pk"
         return qs.filter(**{f"{path}__in": visible})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Organisation)
@@ -49,6 +77,18 @@ class UserAdmin(BaseUserAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(organisation_id=request.user.organisation_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only platform superusers move people between organisations or grant powers.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("organisation", "is_superuser", "is_staff", "groups", "user_permissions",
+                "last_login", "date_joined")
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser and not change:
+            obj.organisation_id = request.user.organisation_id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Engagement)

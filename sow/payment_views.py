@@ -15,6 +15,7 @@ from engagement import selectors as engagement_selectors
 from engagement.errors import DomainError
 from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
 
+from .forms import PaidForm, PaymentForm
 from .models import GateCondition, PaymentMilestone
 from .services import payments as payment_services
 
@@ -27,9 +28,12 @@ def schedule_rows(engagement):
             "criterion__milestone", "milestone"))))
     requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
         kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
-        status="cancelled").order_by("requested_at")}
+        status="cancelled").prefetch_related("approvals").order_by("requested_at")}
     for p in payments:
         p.request = requests.get(str(p.pk))
+        p.keys_turned = sum(1 for a in p.request.approvals.all()
+                            if a.round == p.request.round and a.decision == "approve"
+                            ) if p.request else 0
         p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
                                            else c.milestone.status == "accepted")}
                   for c in p.conditions.all()]
@@ -71,24 +75,18 @@ def _conditions_from(post):
 @require_POST
 def payment_create(request, pk):
     engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
-    from decimal import Decimal, InvalidOperation
-
-    from django.utils.dateparse import parse_date
-
-    try:
-        amount = Decimal(request.POST.get("amount", "").replace(",", ""))
-    except InvalidOperation:
-        messages.error(request, "Amount: write a number such as 48000.00.")
+    form = PaymentForm(request.POST, engagement=engagement)
+    if not form.is_valid():
+        messages.error(request, "The payment was not scheduled. " + " ".join(
+            f"{form.fields[f].label or f.replace('_', ' ').capitalize()}: {e}"
+            for f, errs in form.errors.items() for e in errs))
         return redirect("sow:payments", pk=pk)
-    due = parse_date(request.POST.get("due_date", "") or "")
-    if due is None:
-        messages.error(request, "Due date: choose a date.")
-        return redirect("sow:payments", pk=pk)
+    data = form.cleaned_data
     try:
         payment = payment_services.payment_create(
-            actor=request.user, engagement=engagement, label=request.POST.get("label", ""),
-            amount=amount, due_date=due, conditions=_conditions_from(request.POST),
-            commercial_model=request.POST.get("commercial_model", "fixed_fee"))
+            actor=request.user, engagement=engagement, label=data["label"],
+            amount=data["amount"], due_date=data["due_date"], conditions=form.conditions(),
+            commercial_model=data["commercial_model"])
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -113,13 +111,11 @@ def payment_action(request, pk, payment_pk):
                 invoice_reference=request.POST.get("invoice_reference", ""))
             messages.success(request, "Invoice recorded.")
         elif action == "paid":
-            from django.utils.dateparse import parse_date
-
-            paid_on = parse_date(request.POST.get("paid_on", "") or "")
-            if paid_on is None:
+            form = PaidForm(request.POST)
+            if not form.is_valid():
                 raise DomainError("Choose the date the payment arrived.", field="paid_on")
             payment_services.payment_mark_paid(actor=request.user, payment=payment,
-                                               paid_on=paid_on)
+                                               paid_on=form.cleaned_data["paid_on"])
             messages.success(request, "Payment recorded as paid.")
         else:
             messages.error(request, "Unknown action.")

@@ -1,10 +1,12 @@
 """Contract PDF jobs: request (shared and reused), execute (claimed, idempotent), download."""
 
+import datetime as dt
 import logging
 import time
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from ..models import RenderJob, SowVersion
 from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
 
 logger = logging.getLogger("offramp.pdf")
+TRANSIENT = (OperationalError, InterfaceError)
 FINAL_STATUSES = {SowVersion.Status.APPROVED, SowVersion.Status.SIGNED}
 
 
@@ -30,14 +33,23 @@ def current_job(version):
             .order_by("-created_at", "-id").first())
 
 
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
 def render_request(*, actor, version):
     """The PDF job for this version's current variant: the live one if any (queued, running or
-    finished), else a new one enqueued on commit. Returns (job, created)."""
+    finished), else a new one enqueued on commit. Returns (job, created). A job left running
+    far past the task's time limit (its worker vanished for good) is failed and replaced."""
     if actor is not None:
         require_party(actor, version.sow.engagement, action="render contracts")
     variant = variant_for(version)
     live = RenderJob.objects.filter(sow_version=version, variant=variant).exclude(
         status=RenderJob.Status.FAILED).first()
+    if live and live.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING) and (
+            timezone.now() - (live.started_at or live.created_at) > STALE_AFTER):
+        _fail(live, "The render stopped answering and was abandoned.", statuses=(
+            RenderJob.Status.QUEUED, RenderJob.Status.RUNNING))
+        live = None
     if live:
         return live, False
     try:
@@ -114,6 +126,17 @@ def render_job_execute(job_id, *, first_attempt_delay=0.0):
     except RenderRefused as exc:
         _fail(job, str(exc))
         return "failed"
+    except SoftTimeLimitExceeded:
+        _fail(job, "The document took too long to render. Split very long schedules or "
+                   "sections and try again.")
+        return "failed"
+    except TRANSIENT:
+        raise  # the task retries with backoff; the claim lets the next attempt take over
+    except Exception as exc:  # noqa: BLE001 - any other failure must end the job, not hang it
+        logger.exception("PDF render of job %s failed", job.pk)
+        _fail(job, f"The renderer stopped with an error ({type(exc).__name__}). Try again; "
+                   "if it fails again, tell your administrator.")
+        return "failed"
     elapsed = time.monotonic() - started
     digest = sha256(pdf)
     name = f"job-{job.pk}-{digest[:16]}"
@@ -137,9 +160,9 @@ def render_job_execute(job_id, *, first_attempt_delay=0.0):
     return "succeeded"
 
 
-def _fail(job, reason):
+def _fail(job, reason, statuses=(RenderJob.Status.RUNNING,)):
     with transaction.atomic():
-        updated = RenderJob.objects.filter(pk=job.pk, status=RenderJob.Status.RUNNING).update(
+        updated = RenderJob.objects.filter(pk=job.pk, status__in=statuses).update(
             status=RenderJob.Status.FAILED, reason=reason, finished_at=timezone.now(),
             step="Stopped")
         if updated:

@@ -94,3 +94,21 @@ def test_admin_lists_are_scoped_to_the_users_organisation(people, two):
     events = site._registry[AuditEvent].get_queryset(request)
     assert list(engagements) == [a]
     assert set(events.values_list("engagement_id", flat=True)) == {a.pk}
+
+
+def test_admin_dropdowns_offer_only_visible_rows(people, two):
+    a, b = two
+    request = RequestFactory().get("/admin/")
+    request.user = people["pm"]
+    from engagement.models import StaffingAssignment, User
+
+    model_admin = site._registry[StaffingAssignment]
+    engagement_field = model_admin.formfield_for_foreignkey(
+        StaffingAssignment._meta.get_field("engagement"), request)
+    user_field = model_admin.formfield_for_foreignkey(
+        StaffingAssignment._meta.get_field("user"), request)
+    assert list(engagement_field.queryset) == [a]
+    assert "other_pm" not in {u.username for u in user_field.queryset}
+    user_admin = site._registry[User]
+    assert "organisation" in user_admin.get_readonly_fields(request)
+    assert "is_superuser" in user_admin.get_readonly_fields(request)

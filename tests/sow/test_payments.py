@@ -279,3 +279,37 @@ def test_release_is_refused_when_the_gate_broke_before_the_tracker_ran(engagemen
     with pytest.raises(RuleViolation, match="gate is not met now"):
         engagement_services.approval_decide(actor=people["pm"], request=request,
                                             decision="approve")
+
+
+@pytest.mark.parametrize("post", [
+    {"amount": "NaN"}, {"amount": "Infinity"}, {"due_date": "2026-02-31"},
+    {"criteria": "abc"}, {"criteria": "²"}, {"commercial_model": "bogus"},
+])
+def test_bad_payment_form_input_is_a_message_not_a_500(client, engagement, people, ladder, post):
+    client.force_login(people["procurement"])
+    data = {"label": "G", "amount": "100.00", "due_date": "2026-10-01",
+            "commercial_model": "fixed_fee", "criteria": str(ladder[0].criteria.first().pk)}
+    data.update(post)
+    response = client.post(f"/engagements/{engagement.pk}/payments/new/", data, follow=True)
+    assert response.status_code == 200
+    assert "The payment was not scheduled." in response.content.decode()
+    assert not PaymentMilestone.objects.exists()
+
+
+def test_payments_page_queries_do_not_grow_with_payments(client, engagement, people, ladder):
+    from tests.engagement.test_query_counts import count_queries
+
+    client.force_login(people["pm"])
+    c = ladder[0].criteria.first()
+    first = schedule(engagement, people, amount="1000.00", conditions=[crit(c)])
+    met(c, people)
+    pay.payments_evaluate(today=TODAY)
+    pay.payment_request_release(actor=people["procurement"], payment=first)
+    small = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/payments/"))
+    for i in range(6):
+        schedule(engagement, people, amount="1000.00", label=f"G{i}", conditions=[crit(c)])
+    pay.payments_evaluate(today=TODAY)
+    for p in PaymentMilestone.objects.exclude(pk=first.pk)[:3]:
+        pay.payment_request_release(actor=people["procurement"], payment=p)
+    large = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/payments/"))
+    assert small == large

@@ -178,3 +178,31 @@ def test_concurrent_requests_create_one_job(engagement, people):
     assert enqueue.call_count == 1
     assert len(results) == 4 and len(set(results)) == 1
     assert RenderJob.objects.filter(sow_version=version).count() == 1
+
+
+def test_unexpected_renderer_error_fails_the_job_with_a_reason(version, people, monkeypatch):
+    from sow.services import pdf as module
+
+    def boom(html):
+        raise RuntimeError("pango exploded")
+
+    monkeypatch.setattr(module, "render_pdf", boom)
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    assert pdf_services.render_job_execute(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and "RuntimeError" in job.reason
+    again, created = pdf_services.render_request(actor=people["leader"], version=version)
+    assert created and again.pk != job.pk
+
+
+def test_a_job_abandoned_long_ago_is_replaced(version, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    RenderJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now() - dt.timedelta(hours=1))
+    fresh, created = pdf_services.render_request(actor=people["leader"], version=version)
+    job.refresh_from_db()
+    assert created and job.status == "failed" and "abandoned" in job.reason
