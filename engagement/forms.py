@@ -5,7 +5,12 @@ from .models import Engagement, Organisation, ReadinessBaseline, StaffingRole
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; its value must be ISO 8601 whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class EngagementForm(forms.ModelForm):
@@ -21,6 +26,7 @@ class EngagementForm(forms.ModelForm):
         widgets = {
             "start_date": DateInput(), "off_ramp_date": DateInput(),
             "use_case": forms.Textarea(attrs={"rows": 3}),
+            "length_weeks": forms.NumberInput(attrs={"min": 1, "max": 260}),
         }
         help_texts = {
             "format": "Project: one bounded model. Retainer: capability across teams, needs an "

@@ -80,11 +80,15 @@ def engagement_people(*, engagement):
 def approvals_inbox(*, user):
     """Open requests this user could turn a key on now: a party, not the requester, no key yet
     in the current round."""
+    from .services.approvals import internal_only_kinds
+
     already = Approval.objects.filter(request=OuterRef("pk"), round=OuterRef("round"), user=user)
+    vendor_user = bool(user.organisation_id) and user.organisation.kind == "vendor"
     return (
         ApprovalRequest.objects.visible_to(user).filter(status=ApprovalRequest.Status.OPEN)
         .exclude(requested_by=user)
         .exclude(Exists(already))
+        .exclude(kind__in=internal_only_kinds() if vendor_user else [])
         .select_related("engagement", "requested_by")
         .order_by("requested_at", "id")
     )

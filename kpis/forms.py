@@ -1,5 +1,7 @@
 from django import forms
 
+from engagement.forms import DateInput
+
 from .models import KPI
 
 
@@ -8,8 +10,9 @@ class KPIForm(forms.ModelForm):
         model = KPI
         fields = ["layer", "name", "unit", "direction", "baseline", "target", "target_date",
                   "source"]
-        widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"target_date": DateInput()}
         help_texts = {
             "name": "For example: time to retrain, internal share of merged PRs, eval pass rate.",
-            "target_date": "A retainer needs a capability target due in every quarter.",
+            "target_date": "Within the engagement. A retainer needs a capability target due in "
+                           "every quarter.",
         }

@@ -67,6 +67,11 @@ def kpi_define(*, actor, engagement, layer, name, target, target_date, unit="", 
                           field="layer")
     if not name.strip():
         raise DomainError("Give the KPI a name.", rule="invalid_field", field="name")
+    last = max(filter(None, [engagement.end_date, engagement.off_ramp_date]))
+    if not engagement.start_date <= target_date <= last:
+        raise DomainError(f"The target date must fall within the engagement: "
+                          f"{engagement.start_date:%-d %b %Y} to {last:%-d %b %Y}.",
+                          rule="invalid_field", field="target_date")
     kpi = KPI.objects.create(
         engagement=engagement, layer=layer, name=name.strip(), unit=unit, direction=direction,
         baseline=baseline, target=target, target_date=target_date, source=source,

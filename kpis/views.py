@@ -33,4 +33,7 @@ def kpi_list(request, pk):
         "problems": services.activation_problems(engagement)
         if engagement.status == "draft" else [],
         "week": engagement.week_of(timezone.localdate()),
+        "can_define": request.user.is_superuser or (
+            request.user.side_in(engagement) == "internal"
+            and request.user.role in services.KPI_ROLES),
     })

@@ -32,6 +32,14 @@ VARIABLES = {
 }
 
 
+def _number(value):
+    """Decimals as people write them: 35 rather than 35.0000, 2.5 rather than 2.5000."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+    return text
+
+
 def _date(d):
     return f"{d.day} {d:%b %Y}" if d else ""
 
@@ -57,7 +65,7 @@ def _payments(engagement):
     for p in PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
             "conditions__criterion", "conditions__milestone"):
         gate = "; ".join(
-            (f"criterion “{c.criterion.statement[:80]}” met" if c.kind == "criterion" else
+            (f"criterion “{c.criterion.statement}” met" if c.kind == "criterion" else
              f"milestone “{c.milestone.title}” accepted") for c in p.conditions.all())
         out.append({"label": p.label, "amount": p.amount, "due_date": _date(p.due_date),
                     "gate": gate, "model": p.get_commercial_model_display()})
@@ -81,8 +89,8 @@ def build_context(engagement_id):
                                                      "mlops_engineer") else "Internal"}
             for r in RaciAssignment.objects.filter(engagement=e)]
     kpis = [{"layer": k.get_layer_display(), "name": k.name, "unit": k.unit,
-             "direction": k.get_direction_display(), "baseline": k.baseline,
-             "target": k.target, "target_date": _date(k.target_date)}
+             "direction": k.get_direction_display(), "baseline": _number(k.baseline),
+             "target": _number(k.target), "target_date": _date(k.target_date)}
             for k in kpi_selectors.kpis_for(engagement=e)]
     by_kind = {m["kind"]: m for m in milestones}
     return {

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from engagement.forms import DateInput
+
 from .models import Category, Clause
 
 
@@ -22,7 +24,7 @@ class SectionEditForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(widget=DateInput())
     client_signatory = forms.CharField(max_length=200, label="Signed for the client by")
     vendor_signatory = forms.CharField(max_length=200, label="Signed for the vendor by")
 

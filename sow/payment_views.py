@@ -104,7 +104,7 @@ def payment_action(request, pk, payment_pk):
     try:
         if action == "release":
             payment_services.payment_request_release(actor=request.user, payment=payment)
-            messages.success(request, "Release requested: two keys needed, one client-side.")
+            messages.success(request, "Release requested: two keys needed, both from client-side users.")
         elif action == "invoiced":
             payment_services.payment_mark_invoiced(
                 actor=request.user, payment=payment,

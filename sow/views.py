@@ -3,6 +3,7 @@ service call; rendering and checking come from `sow_evaluate`."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,8 +55,11 @@ def sow_list(request, pk):
         versions[v.sow_id] = v
     for s in sows:
         s.latest = versions.get(s.pk)
-    return render(request, "sow/sow_list.html", {**_engagement_context(engagement),
-                                                 "sows": sows, "form": form})
+    return render(request, "sow/sow_list.html", {
+        **_engagement_context(engagement), "sows": sows, "form": form,
+        "can_draft": request.user.is_superuser or (
+            request.user.side_in(engagement) == "internal"
+            and request.user.role in services.DRAFTER_ROLES)})
 
 
 def _editor_context(request, sow, keep=None, freeze_error=None):
@@ -280,11 +284,10 @@ def sow_redline(request, pk, sow_pk):
         messages.info(request, "Freeze at least two versions to compare them.")
         return _back(sow)
     by_number = {v.number: v for v in versions}
-    try:
-        a = by_number[int(request.GET.get("a", versions[-2].number))]
-        b = by_number[int(request.GET.get("b", versions[-1].number))]
-    except (KeyError, ValueError):
-        a, b = versions[-2], versions[-1]
+    a = by_number.get(parse_id(request.GET.get("a", str(versions[-2].number))))
+    b = by_number.get(parse_id(request.GET.get("b", str(versions[-1].number))))
+    if a is None or b is None:
+        raise Http404("There is no such version of this SOW.")
     mode = "side" if request.GET.get("mode") == "side" else "inline"
     rows = redline(a.source, b.source)
     return render(request, "sow/redline.html", {

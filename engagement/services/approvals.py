@@ -41,6 +41,11 @@ def register_approval_handler(kind, handler):
     _handlers[kind] = handler
 
 
+def internal_only_kinds():
+    """Kinds whose keys only client-side users hold (a vendor's inbox never lists them)."""
+    return [kind for kind, handler in _handlers.items() if handler.internal_only]
+
+
 def _snapshot(request):
     return {"status": request.status, "round": request.round}
 
@@ -132,8 +137,8 @@ def approval_decide(*, actor, request, decision, reason=""):
         raise RuleViolation("You already turned a key on this request.",
                             rule="two_key_same_user") from exc
     audit_record(engagement=engagement, actor=actor, verb=f"approval.{decision}d", obj=request,
-                 after={"round": request.round, "side": side, "decision": decision},
-                 reason=reason)
+                 after={"request": request.summary, "round": request.round, "side": side,
+                        "decision": decision}, reason=reason)
     before = _snapshot(request)
     if decision == Approval.Decision.REJECT:
         request.status = ApprovalRequest.Status.REJECTED

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from ..audit import audit_record
 from ..errors import DomainError, NotAllowed, RuleViolation
@@ -88,6 +89,9 @@ def criterion_verify(*, actor, criterion, status, note=""):
     locked = lock(criterion)
     if locked.status == status and locked.note == note:
         return locked
+    if status == CS.NOT_MET and not note.strip():
+        raise DomainError("Say why the criterion is not met.", rule="invalid_field",
+                          field="note")
     if status == CS.MET and not locked.evidence.exists() and not note.strip():
         raise DomainError("Attach evidence or write a note saying how it was verified.",
                           rule="evidence_required", field="note")
@@ -103,7 +107,7 @@ def criterion_verify(*, actor, criterion, status, note=""):
                  obj=locked, before=before, after={"status": status}, reason=note)
     if before["status"] == CS.MET and status != CS.MET:
         send_back_if_under_review(milestone, actor,
-                                  f"Criterion “{locked.statement[:60]}” is no longer met.")
+                                  f"Criterion “{Truncator(locked.statement).words(12)}” is no longer met.")
     gate_inputs_changed.send(sender=AcceptanceCriterion, engagement_id=milestone.engagement_id)
     return locked
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -45,7 +46,10 @@ def engagement_list(request):
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
     template = ("engagement/_engagement_table.html" if request.headers.get("HX-Request")
                 else "engagement/engagement_list.html")
-    return render(request, template, context)
+    response = render(request, template, context)
+    # One URL answers with a fragment or a page: caches (and Back) must tell them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -107,9 +111,18 @@ def engagement_detail(request, pk):
         for to in sorted(services.ENGAGEMENT_TRANSITIONS[engagement.status])
     ]
     people = selectors.engagement_people(engagement=engagement)
+    side = request.user.side_in(engagement)
+    role, su = request.user.role, request.user.is_superuser
     return render(request, "engagement/engagement_detail.html", {
         "engagement": engagement,
-        "side": request.user.side_in(engagement),
+        "side": side,
+        "can_edit": su or (side and role in services.engagements.EDITOR_ROLES),
+        "can_transition": su or (side == "internal"
+                                 and role in services.engagements.TRANSITION_ROLES),
+        "can_staff": su or (side and role in services.engagements.EDITOR_ROLES
+                            | {"leadership"}),
+        "can_baseline": su or (side == "internal" and role in services.engagements.EDITOR_ROLES
+                               | {"leadership"}),
         "week": engagement.week_of(timezone.localdate()),
         "baselines": selectors.baselines_side_by_side(engagement),
         "events": selectors.latest_audit_events(engagement=engagement),

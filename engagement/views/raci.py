@@ -51,5 +51,8 @@ def raci(request, pk):
         "errors": [m for msgs in (errors or {}).values() for m in msgs],
         "workstreams": Workstream, "phases": Phase, "letters": LETTERS, "empty": not cells,
         "warnings": services.raci_warnings(cells),
+        "can_edit": request.user.is_superuser or (
+            request.user.side_in(engagement) == "internal"
+            and request.user.role in services.raci.RACI_ROLES),
         "week": engagement.week_of(timezone.localdate()),
     })
