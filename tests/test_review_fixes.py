@@ -76,3 +76,18 @@ def test_unicode_digits_in_ids_do_not_crash(people, engagement):
     response = api.patch(f"/api/v1/engagements/{engagement.pk}/", {"title": "x"},
                          format="json", HTTP_IF_MATCH='"²"')
     assert response.status_code == 200
+
+
+def test_a_closed_engagement_stops_changing_but_takes_its_closing_baseline(engagement, people):
+    from engagement.errors import RuleViolation
+    from tests.engagement.factories import define_outcomes
+
+    define_outcomes(engagement, people["pm"])
+    for to in ("active", "transition", "closed"):
+        services.engagement_transition(actor=people["pm"], engagement=engagement, to=to)
+    engagement.refresh_from_db()
+    with pytest.raises(RuleViolation) as err:
+        services.ladder_generate(actor=people["pm"], engagement=engagement)
+    assert err.value.rule == "closed"
+    services.baseline_record(actor=people["pm"], engagement=engagement, stage="close",
+                             skills=3, process=2, tooling=2)

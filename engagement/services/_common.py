@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
-from ..errors import ConflictError, DomainError, NotAllowed
+from ..errors import ConflictError, DomainError, NotAllowed, RuleViolation
 from ..models import Engagement, Role, Side
 
 
@@ -21,8 +21,14 @@ def full_clean(instance):
         raise validation_to_domain(exc) from exc
 
 
-def require(actor, engagement, roles, *, side=Side.INTERNAL, action):
-    """Refuse unless the actor is a party with one of `roles` (and on `side`, when given)."""
+def require(actor, engagement, roles, *, side=Side.INTERNAL, action, allow_closed=False):
+    """Refuse unless the actor is a party with one of `roles` (and on `side`, when given).
+
+    Every write goes through here, so it is also where a closed engagement stops changing.
+    """
+    if engagement.status == Engagement.Status.CLOSED and not allow_closed:
+        raise RuleViolation(f"The engagement is closed, so you can no longer {action}.",
+                            rule="closed")
     if actor.is_superuser:
         return
     actor_side = actor.side_in(engagement)

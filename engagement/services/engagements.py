@@ -198,8 +198,9 @@ def staffing_remove(*, actor, assignment):
 def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes="",
                     assessed_on=None):
     """Record (or re-record) the readiness baseline for one stage."""
+    # The closing baseline may well be recorded after the engagement closed.
     require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=Side.INTERNAL,
-             action="record the readiness baseline")
+            action="record the readiness baseline", allow_closed=True)
     for name, score in (("skills", skills), ("process", process), ("tooling", tooling)):
         if score not in (0, 1, 2, 3):
             raise DomainError(f"{name.capitalize()} is scored from 0 to 3.",
