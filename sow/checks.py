@@ -26,6 +26,23 @@ FIXES = {
     "retainer_without_offramp": "off-ramp",
     "no_two_key": "two-key-rule",
 }
+# What each rule looks for, in words people use (the library shows these, not the ids).
+RULE_TITLES = {
+    "no_eval_harness": "evaluation harness with CI gates",
+    "vague_knowledge_transfer": "knowledge transfer with counts and acceptance",
+    "no_client_ownership": "client ownership of code, configs and docs",
+    "proprietary_wrappers": "export path from proprietary tools",
+    "no_data_contracts": "data contracts",
+    "no_model_registry": "model registry entries",
+    "no_model_card": "model card",
+    "no_runbooks": "monitoring, incident and rollback runbooks",
+    "no_rehearsal_retrain": "rehearsal retrain before go-live",
+    "no_incident_drill": "incident drill",
+    "payments_not_gated": "payments tied to capability",
+    "no_transition_plan": "transition plan in the last 20%",
+    "retainer_without_offramp": "off-ramp and quarterly targets for retainers",
+    "no_two_key": "two-key rule",
+}
 VAGUE = re.compile(r"\b(as needed|as required|upon request|on request|reasonable efforts|"
                    r"best efforts|ad[- ]hoc)\b", re.I)
 

@@ -16,6 +16,7 @@ from engagement.services import keys_needed
 from engagement.views import apply_domain_error
 
 from . import selectors, services
+from .checks import RULE_TITLES
 from .context import VARIABLES
 from .forms import (
     ClauseCreateForm,
@@ -304,6 +305,8 @@ def library(request):
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
     clauses = list(selectors.library(query=query, category=category))
+    for c in clauses:
+        c.resolves_titles = [RULE_TITLES.get(r, r) for r in c.resolves]
     groups = [{"category": c, "clauses": [x for x in clauses if x.category == c.value]}
               for c in Category if not category or c.value == category]
     return render(request, "sow/library.html", {

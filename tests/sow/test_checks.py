@@ -61,3 +61,9 @@ def test_score_drops_with_errors_and_warnings():
     findings = run_checks(facts(resolves=[]))
     errors = sum(f.severity == "error" for f in findings)
     assert errors >= 8 and score(findings) == 0
+
+
+def test_every_rule_has_a_title_people_can_read():
+    from sow.checks import FIXES, RULE_TITLES
+
+    assert set(RULE_TITLES) == set(FIXES)
