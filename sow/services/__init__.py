@@ -353,8 +353,23 @@ def sow_preview(*, actor, sow, body):
         raise TemplateInvalid(exc) from exc
 
 
-def document_html(sow, rendered):
-    parts = [f'<article class="sow-document"><h1>{_esc(sow.title)}</h1>']
+def engagement_facts(engagement):
+    """The contract's parties and terms as frozen with a version (and covered by its hash)."""
+    return {
+        "title": engagement.title, "client": engagement.client.name,
+        "vendor": engagement.vendor.name, "format": engagement.get_format_display(),
+        "length_weeks": engagement.length_weeks,
+        "start_date": f"{engagement.start_date.day} {engagement.start_date:%B %Y}",
+        "contract_value": f"{engagement.contract_value:,.2f}", "currency": engagement.currency,
+    }
+
+
+def document_html(sow, rendered, facts):
+    parts = [f'<article class="sow-document"><h1>{_esc(sow.title)}</h1>',
+             f'<p class="parties">{_esc(facts["client"])} and {_esc(facts["vendor"])}: '
+             f'{_esc(facts["title"])}, {_esc(facts["format"]).lower()}, '
+             f'{facts["length_weeks"]} weeks from {_esc(facts["start_date"])}, '
+             f'{_esc(facts["contract_value"])} {_esc(facts["currency"])}.</p>']
     for r in rendered:
         parts.append(f'<section class="sow-section" id="s-{r.number}" data-key="{_esc(r.key)}">'
                      f"<h2>{r.number}. {_esc(r.heading)}</h2>{r.html}</section>")
@@ -392,10 +407,12 @@ def sow_freeze(*, actor, sow, justification="", expected_version=None):
         raise RuleViolation(
             f"The SOW check found {len(errors)} error{'s' if len(errors) != 1 else ''}; "
             "freezing anyway needs a written justification.", rule="justification_required")
-    html = document_html(sow, rendered)
+    facts = engagement_facts(sow.engagement)
+    html = document_html(sow, rendered, facts)
     last = sow.versions.aggregate(m=Max("number"))["m"] or 0
     source = {
         "title": sow.title,
+        "engagement": facts,
         "sections": [{
             "position": r.number, "key": r.key, "heading": r.heading,
             "clause_version": r.section.clause_version_id,

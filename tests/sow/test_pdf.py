@@ -206,3 +206,16 @@ def test_a_job_abandoned_long_ago_is_replaced(version, people):
     fresh, created = pdf_services.render_request(actor=people["leader"], version=version)
     job.refresh_from_db()
     assert created and job.status == "failed" and "abandoned" in job.reason
+
+
+def test_cover_shows_the_parties_as_frozen_not_as_renamed_later(version, people):
+    from engagement import services as engagement_services
+
+    engagement_services.engagement_update(actor=people["pm"], engagement=version.sow.engagement,
+                                          data={"title": "Renamed after freezing"})
+    assert "Northwind Retail and Acme ML Partners" in version.html
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    pdf_services.render_job_execute(job.pk)
+    cover = pdf_text(rendered(job))[0]
+    assert "Support-reply LLM fine-tune" in cover and "Renamed after freezing" not in cover
+    assert "120,000.00 EUR" in cover
