@@ -63,7 +63,7 @@ def sow_list(request, pk):
             and request.user.role in services.DRAFTER_ROLES)})
 
 
-def _editor_context(request, sow, keep=None, freeze_error=None):
+def _editor_context(request, sow, keep=None, freeze_error=None, justification=""):
     sections = selectors.sow_sections(sow=sow)
     rendered, findings, score = services.sow_evaluate(sow, sections)
     fixes = selectors.fix_clauses({f.fix_clause for f in findings})
@@ -78,7 +78,8 @@ def _editor_context(request, sow, keep=None, freeze_error=None):
         "warnings": sum(f.severity == "warning" for f in findings),
         "keep": keep or {}, "variables": VARIABLES, "schedules": Schedule.choices,
         "versions": versions, "freeze_form": FreezeForm(initial={"sow_version": sow.version}),
-        "freeze_error": freeze_error, "can_draft": request.user.is_superuser or (
+        "freeze_error": freeze_error, "justification": justification,
+        "can_draft": request.user.is_superuser or (
             request.user.side_in(sow.engagement) == "internal"
             and request.user.role in services.DRAFTER_ROLES),
     }
@@ -87,7 +88,21 @@ def _editor_context(request, sow, keep=None, freeze_error=None):
 @login_required
 def sow_editor(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
-    return render(request, "sow/editor.html", _editor_context(request, sow))
+    kept = request.session.pop(_kept_key(sow), {})
+    return render(request, "sow/editor.html", _editor_context(
+        request, sow, keep={int(k): v for k, v in kept.get("keep", {}).items()},
+        freeze_error=kept.get("freeze_error"), justification=kept.get("justification", "")))
+
+
+def _kept_key(sow):
+    return f"sow-editor-kept-{sow.pk}"
+
+
+def _back_keeping(request, sow, anchor="", **kept):
+    """After a refused post, go back to the editor (a page you can reload) with what the user
+    typed kept for one view."""
+    request.session[_kept_key(sow)] = kept
+    return _back(sow, anchor)
 
 
 def _back(sow, anchor=""):
@@ -137,14 +152,10 @@ def section_edit(request, pk, sow_pk, section_pk):
                                   expected_version=form.cleaned_data["sow_version"])
     except ConflictError as exc:
         messages.error(request, f"{exc.message} Your text for this section is kept below.")
-        sow.refresh_from_db()
-        return render(request, "sow/editor.html",
-                      _editor_context(request, sow, keep={section.pk: text}), status=409)
+        return _back_keeping(request, sow, f"#section-{section.pk}", keep={section.pk: text})
     except DomainError as exc:
         messages.error(request, exc.message)
-        sow.refresh_from_db()
-        return render(request, "sow/editor.html",
-                      _editor_context(request, sow, keep={section.pk: text}), status=400)
+        return _back_keeping(request, sow, f"#section-{section.pk}", keep={section.pk: text})
     messages.success(request, "Section text saved." if text.strip() else
                      "Section back to the library text.")
     return _back(sow, f"#section-{section.pk}")
@@ -197,9 +208,8 @@ def sow_freeze(request, pk, sow_pk):
                                       expected_version=form.cleaned_data.get("sow_version"))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return render(request, "sow/editor.html",
-                      _editor_context(request, sow, freeze_error=exc.message),
-                      status=exc.status_code)
+        return _back_keeping(request, sow, "#freeze-h", freeze_error=exc.message,
+                             justification=form.cleaned_data.get("justification", ""))
     messages.success(request, f"Version {version.number} frozen (SHA-256 {version.short_hash}…).")
     return redirect("sow:version", pk=pk, sow_pk=sow.pk, number=version.number)
 
