@@ -6,6 +6,8 @@ either, short of a superuser disabling it (which `verify_audit` would then catch
 
 from django.db import migrations
 
+from engagement.migration_ops import postgres_only
+
 CREATE = """
 CREATE OR REPLACE FUNCTION offramp_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -25,17 +27,7 @@ DROP FUNCTION IF EXISTS offramp_audit_append_only();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("engagement", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgres_only(CREATE, DROP)]

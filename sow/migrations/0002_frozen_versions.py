@@ -3,6 +3,8 @@ delete. Status and the signing record stay writable: they move through the appro
 
 from django.db import migrations
 
+from engagement.migration_ops import postgres_only
+
 CREATE = """
 CREATE OR REPLACE FUNCTION offramp_sow_version_frozen() RETURNS trigger AS $$
 BEGIN
@@ -31,17 +33,7 @@ DROP FUNCTION IF EXISTS offramp_sow_version_frozen();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("sow", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgres_only(CREATE, DROP)]
