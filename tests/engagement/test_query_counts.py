@@ -18,6 +18,15 @@ def count_queries(fn):
     return len(ctx.captured_queries)
 
 
+def counts_at_sizes(grow, fetch, sizes=(5, 50)):
+    """Query counts of `fetch` after growing the data to each size (grow(n) is idempotent)."""
+    counts = []
+    for n in sizes:
+        grow(n)
+        counts.append(count_queries(fetch))
+    return counts
+
+
 def grow_engagements(people, orgs, n):
     from engagement.models import Engagement
 
@@ -47,10 +56,8 @@ def test_engagement_list_page_queries_do_not_grow(client, people, orgs):
 def test_engagement_list_api_queries_do_not_grow(people, orgs):
     api = APIClient()
     api.force_authenticate(people["pm"])
-    grow_engagements(people, orgs, 5)
-    small = count_queries(lambda: api.get("/api/v1/engagements/?page_size=100"))
-    grow_engagements(people, orgs, 50)
-    large = count_queries(lambda: api.get("/api/v1/engagements/?page_size=100"))
+    small, large = counts_at_sizes(lambda n: grow_engagements(people, orgs, n),
+                                   lambda: api.get("/api/v1/engagements/?page_size=100"))
     assert small == large
     assert large <= 3
 
@@ -59,10 +66,8 @@ def test_engagement_detail_page_queries_do_not_grow(client, people, engagement):
     client.force_login(people["pm"])
     services.baseline_record(actor=people["pm"], engagement=engagement, stage="discovery",
                              skills=1, process=1, tooling=0)
-    grow_detail(engagement, people, 5)
-    small = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/"))
-    grow_detail(engagement, people, 50)
-    large = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/"))
+    small, large = counts_at_sizes(lambda n: grow_detail(engagement, people, n),
+                                   lambda: client.get(f"/engagements/{engagement.pk}/"))
     assert small == large
     assert large <= 14
 
@@ -70,18 +75,14 @@ def test_engagement_detail_page_queries_do_not_grow(client, people, engagement):
 def test_engagement_detail_api_queries_do_not_grow(people, engagement):
     api = APIClient()
     api.force_authenticate(people["pm"])
-    grow_detail(engagement, people, 5)
-    small = count_queries(lambda: api.get(f"/api/v1/engagements/{engagement.pk}/"))
-    grow_detail(engagement, people, 50)
-    large = count_queries(lambda: api.get(f"/api/v1/engagements/{engagement.pk}/"))
+    small, large = counts_at_sizes(lambda n: grow_detail(engagement, people, n),
+                                   lambda: api.get(f"/api/v1/engagements/{engagement.pk}/"))
     assert small == large
     assert large <= 4
 
 
 def test_audit_page_queries_do_not_grow(client, people, engagement):
     client.force_login(people["pm"])
-    grow_detail(engagement, people, 5)
-    small = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/audit/"))
-    grow_detail(engagement, people, 50)
-    large = count_queries(lambda: client.get(f"/engagements/{engagement.pk}/audit/"))
+    small, large = counts_at_sizes(lambda n: grow_detail(engagement, people, n),
+                                   lambda: client.get(f"/engagements/{engagement.pk}/audit/"))
     assert small == large
