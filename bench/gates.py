@@ -6,7 +6,7 @@ Run: .venv/bin/python bench/gates.py [--engagements 10000] [--repeat 7]
 Creates a throw-away PostgreSQL database, bulk-creates N engagements with 4 payment milestones
 and 4 gate conditions each (nothing met, nothing due: an evaluation that changes no state),
 then alternates
-  app  — sow.services.payments.payments_evaluate(): the tracker's full evaluation;
+  app  — payments.services.payments_evaluate(): the tracker's full evaluation;
   sql  — one hand-written query computing the same set of payments that must move;
 and prints the number of SQL statements the evaluator issued, both medians and the ratio.
 Targets: at most 5 statements whatever the size; ratio <= 1.5 when nothing changes state.
@@ -37,8 +37,8 @@ os.environ.update({
 
 HAND_SQL = """
 SELECT p.id
-FROM sow_paymentmilestone p
-LEFT JOIN sow_gatecondition g ON g.payment_id = p.id
+FROM payments_paymentmilestone p
+LEFT JOIN payments_gatecondition g ON g.payment_id = p.id
 LEFT JOIN engagement_acceptancecriterion c ON c.id = g.criterion_id
 LEFT JOIN engagement_milestone m ON m.id = g.milestone_id
 WHERE p.status IN ('scheduled', 'eligible', 'overdue')
@@ -77,8 +77,8 @@ def run(args):
     from django.test.utils import CaptureQueriesContext
 
     from engagement.models import Organisation
-    from sow.services.payments import payments_evaluate
-    from tests.sow.gate_factories import bulk_schedules
+    from payments.services import payments_evaluate
+    from tests.payments.factories import bulk_schedules
 
     call_command("migrate", verbosity=0)
     client = Organisation.objects.create(name="Client", kind="client")

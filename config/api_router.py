@@ -8,7 +8,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
-from sow.api.payments import PaymentMilestoneViewSet
+from payments.api.views import PaymentMilestoneViewSet
 from sow.api.views import ClauseViewSet, RenderJobViewSet, SowVersionViewSet, SowViewSet
 
 router = DefaultRouter()

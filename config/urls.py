@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from engagement.views import healthz
-from sow.api.payments import EvaluateGatesView
+from payments.api.views import EvaluateGatesView
 from sow.pdf_views import contracts
 
 from .api_router import router
@@ -18,6 +18,7 @@ urlpatterns = [
     path("engagements/", include("kpis.urls")),
     path("approvals/", include("engagement.approval_urls")),
     path("engagements/", include("sow.urls")),
+    path("engagements/", include("payments.urls")),
     path("library/", include("sow.library_urls")),
     path("contracts/", contracts, name="contracts"),
     path("admin/", admin.site.urls),

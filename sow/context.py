@@ -59,17 +59,9 @@ def _milestone(m):
 
 
 def _payments(engagement):
-    from .models import PaymentMilestone
+    from payments.selectors import schedule_for_document
 
-    out = []
-    for p in PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
-            "conditions__criterion", "conditions__milestone"):
-        gate = "; ".join(
-            (f"criterion “{c.criterion.statement}” met" if c.kind == "criterion" else
-             f"milestone “{c.milestone.title}” accepted") for c in p.conditions.all())
-        out.append({"label": p.label, "amount": p.amount, "due_date": _date(p.due_date),
-                    "gate": gate, "model": p.get_commercial_model_display()})
-    return out
+    return [{**p, "due_date": _date(p["due_date"])} for p in schedule_for_document(engagement.pk)]
 
 
 def build_context(engagement_id):

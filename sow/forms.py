@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django import forms
 
@@ -48,33 +47,3 @@ class ClauseCreateForm(ClauseVersionForm):
         if Clause.objects.filter(key=key).exists():
             raise forms.ValidationError("A clause with this key exists already.")
         return key
-
-
-class PaymentForm(forms.Form):
-    """Input for a new payment; the gate choices come only from the engagement's own ladder."""
-
-    label = forms.CharField(max_length=200)
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    due_date = forms.DateField()
-    commercial_model = forms.ChoiceField(choices=[
-        ("fixed_fee", "Fixed fee with gates"),
-        ("time_and_materials", "Time and materials with capability OKRs")])
-    criteria = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    milestones = forms.ModelMultipleChoiceField(queryset=None, required=False)
-
-    def __init__(self, *args, engagement, **kwargs):
-        super().__init__(*args, **kwargs)
-        from engagement.models import AcceptanceCriterion, Milestone
-
-        self.fields["criteria"].queryset = AcceptanceCriterion.objects.filter(
-            milestone__engagement=engagement)
-        self.fields["milestones"].queryset = Milestone.objects.filter(engagement=engagement)
-
-    def conditions(self):
-        return ([{"kind": "criterion", "criterion": c.pk} for c in self.cleaned_data["criteria"]]
-                + [{"kind": "milestone", "milestone": m.pk}
-                   for m in self.cleaned_data["milestones"]])
-
-
-class PaidForm(forms.Form):
-    paid_on = forms.DateField()

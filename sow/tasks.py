@@ -13,23 +13,3 @@ def render_contract_pdf(job_id):
 
     return render_job_execute(
         job_id, first_attempt_delay=getattr(settings, "OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY", 0))
-
-
-@shared_task(name="sow.tasks.payments_evaluate_all", acks_late=True,
-             reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError),
-             retry_backoff=True, max_retries=3)
-def payments_evaluate_all():
-    """Beat: evaluate every open payment's gate and due date (set-based)."""
-    from .services.payments import payments_evaluate
-
-    return len(payments_evaluate())
-
-
-@shared_task(name="sow.tasks.payments_evaluate_engagement", acks_late=True,
-             reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError),
-             retry_backoff=True, max_retries=3)
-def payments_evaluate_engagement(engagement_id):
-    """After a change that can move a gate: the same evaluation, scoped to one engagement."""
-    from .services.payments import payments_evaluate
-
-    return len(payments_evaluate(engagement_ids=[engagement_id]))

@@ -30,15 +30,3 @@ urlpatterns += [
     path(V + "pdf/", pdf_views.pdf_download, name="pdf_download"),
     path(V + "pdf/thumbnail.png", pdf_views.pdf_thumbnail, name="pdf_thumbnail"),
 ]
-
-from . import payment_views  # noqa: E402
-
-urlpatterns += [
-    path("<int:pk>/payments/", payment_views.payments, name="payments"),
-    path("<int:pk>/payments/new/", payment_views.payment_create, name="payment_create"),
-    path("<int:pk>/payments/evaluate/", payment_views.evaluate_gates, name="evaluate_gates"),
-    path("<int:pk>/payments/<int:payment_pk>/action/", payment_views.payment_action,
-         name="payment_action"),
-    path("<int:pk>/payments/export.<str:fmt>", payment_views.payments_export,
-         name="payments_export"),
-]

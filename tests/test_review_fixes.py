@@ -30,7 +30,7 @@ def test_marking_not_met_needs_a_reason(engagement, people):
 
 
 def test_vendor_inbox_leaves_out_client_only_decisions(engagement, people):
-    from sow.services import payments as pay
+    from payments import services as pay
 
     ladder = services.ladder_generate(actor=people["pm"], engagement=engagement)
     c = ladder[0].criteria.first()

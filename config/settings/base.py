@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "engagement",
     "kpis",
     "sow",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -169,7 +170,7 @@ SPECTACULAR_SETTINGS = {
         "SowVersionStatusEnum": "sow.models.SowVersion.Status",
         "ScheduleEnum": "sow.models.Schedule",
         "RenderJobStatusEnum": "sow.models.RenderJob.Status",
-        "CommercialModelEnum": "sow.models.PaymentMilestone.CommercialModel",
+        "CommercialModelEnum": "payments.models.PaymentMilestone.CommercialModel",
     },
 }
 
@@ -203,7 +204,7 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "evaluate-payment-gates": {
-        "task": "sow.tasks.payments_evaluate_all",
+        "task": "payments.tasks.payments_evaluate_all",
         "schedule": 15 * 60,
         "options": {"expires": 10 * 60},
     },

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engagement import services as engagement_services
-from sow.services import payments as pay
+from payments import services as pay
 
 pytestmark = pytest.mark.browser
 

@@ -20,10 +20,10 @@ from engagement.models import (
     User,
 )
 from kpis.services import kpi_define
+from payments import services as payment_services
 from sow import services as sow_services
 from sow.selectors import fix_clauses
 from sow.services import library_load
-from sow.services import payments as payment_services
 
 DEMO_SOW = [
     "deliverables-by-milestone", "training-repository", "data-contracts", "evaluation-harness",
@@ -146,7 +146,7 @@ class Command(BaseCommand):
 
     def _progress(self, ladder, users):
         """Discovery accepted with two keys, the pipeline under way; the tracker then runs."""
-        from sow.services.payments import payments_evaluate
+        from payments.services import payments_evaluate
 
         pm = users["pm"]
         discovery, pipeline = ladder[0], ladder[1]

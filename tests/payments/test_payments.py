@@ -6,8 +6,8 @@ import pytest
 from engagement import services as engagement_services
 from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import ApprovalRequest, AuditEvent, Notification
-from sow.models import PaymentMilestone
-from sow.services import payments as pay
+from payments import services as pay
+from payments.models import PaymentMilestone
 from tests.engagement.factories import define_outcomes
 from tests.engagement.helpers import accept
 

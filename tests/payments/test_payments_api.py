@@ -47,7 +47,7 @@ def test_schedule_crud_transition_and_tenancy(engagement, people, ladder):
     assert early.status_code == 409 and early.json()["rule"] == "payment_not_eligible"
     engagement_services.criterion_verify(actor=people["pm"], criterion=c, status="met",
                                          note="ok")
-    from sow.services.payments import payments_evaluate
+    from payments.services import payments_evaluate
 
     payments_evaluate(today=dt.date(2026, 9, 20))
     assert api.get(f"/api/v1/payment-milestones/{pid}/").json()["status"] == "eligible"

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from engagement.models import AcceptanceCriterion, Engagement, Milestone
-from sow.models import GateCondition, PaymentMilestone
+from payments.models import GateCondition, PaymentMilestone
 
 
 def bulk_schedules(client, vendor, n, *, payments=4, conditions=4, met=False):

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement.models import AcceptanceCriterion, AuditEvent
-from sow.models import PaymentMilestone
-from sow.services import payments as pay
-from sow.tasks import payments_evaluate_all
-from tests.sow.gate_factories import bulk_schedules
+from payments import services as pay
+from payments.models import PaymentMilestone
+from payments.tasks import payments_evaluate_all
+from tests.payments.factories import bulk_schedules
 
 TODAY = dt.date(2026, 9, 20)
 

@@ -24,10 +24,11 @@ from engagement.services._common import check_version, lock, require, require_pa
 from engagement.services.approvals import ApprovalHandler, approval_reset
 from engagement.services.notifications import engagement_stewards, notify_many
 
-from ..gates import evaluate, gate_is_met
-from ..models import GateCondition, PaymentMilestone
+from .gates import evaluate, gate_is_met
+from .models import GateCondition, PaymentMilestone
 
 PS = PaymentMilestone.Status
+PAYMENT_SUBJECT = PaymentMilestone._meta.label_lower
 SCHEDULE_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
 SETTLE_ROLES = {Role.PROCUREMENT, Role.LEADERSHIP, Role.ADMIN}
 EDITABLE = {"label", "amount", "due_date", "commercial_model"}
@@ -180,7 +181,7 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
                  before=before, after=changed)
     open_release = ApprovalRequest.objects.filter(
         kind=ApprovalRequest.Kind.PAYMENT_RELEASE, status=ApprovalRequest.Status.OPEN,
-        subject_type="sow.paymentmilestone", subject_id=str(locked.pk)).first()
+        subject_type=PAYMENT_SUBJECT, subject_id=str(locked.pk)).first()
     if open_release:
         # The keys were turned for the old amount or gate: they no longer count.
         approval_reset(actor=actor, request=open_release, reason="Keys reset: the payment was "
@@ -203,13 +204,13 @@ def fixed_fee_problems(engagement):
 # --- Gate tracker ------------------------------------------------------------------------
 
 def enqueue_evaluation(engagement_id):
-    from ..tasks import payments_evaluate_engagement
+    from .tasks import payments_evaluate_engagement
 
     payments_evaluate_engagement.delay(engagement_id)
 
 
 def _payments_url(engagement_id):
-    return reverse("sow:payments", kwargs={"pk": engagement_id})
+    return reverse("payments:schedule", kwargs={"pk": engagement_id})
 
 
 def payments_evaluate(*, engagement_ids=None, today=None):
@@ -245,7 +246,7 @@ def payments_evaluate(*, engagement_ids=None, today=None):
         if unmet:
             requests = list(ApprovalRequest.objects.select_for_update().filter(
                 kind=ApprovalRequest.Kind.PAYMENT_RELEASE, status=ApprovalRequest.Status.OPEN,
-                subject_type="sow.paymentmilestone",
+                subject_type=PAYMENT_SUBJECT,
                 subject_id__in=[str(m.payment_id) for m in unmet]))
             ApprovalRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
                 status=ApprovalRequest.Status.CANCELLED, closed_at=now,

@@ -11,11 +11,10 @@ from rest_framework.views import APIView
 from engagement import selectors as engagement_selectors
 from engagement.api.common import if_match_version
 from engagement.inputs import parse_id
-from engagement.models import Engagement
-from sow.models import PaymentMilestone
-from sow.payment_views import schedule_rows
-from sow.services import payments as payment_services
 
+from .. import selectors
+from .. import services as payment_services
+from ..selectors import schedule_rows
 from .serializers import PaymentMilestoneSerializer, PaymentTransitionSerializer
 
 
@@ -42,12 +41,10 @@ class PaymentMilestoneViewSet(viewsets.ViewSet):
         return engagement_selectors.engagement_get(user=self.request.user, pk=pk)
 
     def _payment(self, pk):
-        visible = Engagement.objects.visible_to(self.request.user).values("pk")
-        return get_object_or_404(PaymentMilestone.objects.select_related("engagement"),
-                                 pk=pk, engagement__in=visible)
+        return get_object_or_404(selectors.payments_visible(user=self.request.user), pk=pk)
 
     def _one(self, payment, code=status.HTTP_200_OK):
-        row = next(p for p in schedule_rows(payment.engagement) if p.pk == payment.pk)
+        row = selectors.payment_row(payment)
         response = Response(PaymentMilestoneSerializer(_data(row)).data, status=code)
         response["ETag"] = f'"{row.version}"'
         return response

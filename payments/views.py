@@ -5,40 +5,21 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from engagement import selectors as engagement_selectors
 from engagement.errors import DomainError
-from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
 
+from . import selectors
+from . import services as payment_services
 from .forms import PaidForm, PaymentForm
-from .models import GateCondition, PaymentMilestone
-from .services import payments as payment_services
+from .selectors import schedule_rows
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def schedule_rows(engagement):
-    payments = list(PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
-        Prefetch("conditions", queryset=GateCondition.objects.select_related(
-            "criterion__milestone", "milestone"))))
-    requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
-        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
-        status="cancelled").prefetch_related("approvals").order_by("requested_at")}
-    for p in payments:
-        p.request = requests.get(str(p.pk))
-        p.keys_turned = sum(1 for a in p.request.approvals.all()
-                            if a.round == p.request.round and a.decision == "approve"
-                            ) if p.request else 0
-        p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
-                                           else c.milestone.status == "accepted")}
-                  for c in p.conditions.all()]
-        p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
-    return payments
 
 
 @login_required
@@ -46,18 +27,16 @@ def payments(request, pk):
     engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
     rows = schedule_rows(engagement)
     totals = payment_services.schedule_totals(rows, engagement.contract_value)
-    criteria = AcceptanceCriterion.objects.filter(milestone__engagement=engagement)
-    proven = criteria.filter(status="met").count()
-    total_criteria = criteria.count()
+    proven, total_criteria = selectors.capability_proven(engagement)
     value = engagement.contract_value or 1
     side = request.user.side_in(engagement)
-    return render(request, "sow/payments.html", {
+    return render(request, "payments/payments.html", {
         "engagement": engagement, "tab": "payments", "rows": rows, "totals": totals,
         "week": engagement.week_of(timezone.localdate()),
         "released_pct": round(100 * totals["released"] / value),
         "proven_pct": round(100 * proven / total_criteria) if total_criteria else 0,
         "proven": proven, "total_criteria": total_criteria,
-        "milestones": Milestone.objects.filter(engagement=engagement).prefetch_related("criteria"),
+        "milestones": selectors.gate_choices(engagement),
         "can_schedule": request.user.is_superuser or (
             side == "internal" and request.user.role in payment_services.SCHEDULE_ROLES),
         "can_settle": request.user.is_superuser or (
@@ -80,7 +59,7 @@ def payment_create(request, pk):
         messages.error(request, "The payment was not scheduled. " + " ".join(
             f"{form.fields[f].label or f.replace('_', ' ').capitalize()}: {e}"
             for f, errs in form.errors.items() for e in errs))
-        return redirect("sow:payments", pk=pk)
+        return redirect("payments:schedule", pk=pk)
     data = form.cleaned_data
     try:
         payment = payment_services.payment_create(
@@ -92,14 +71,15 @@ def payment_create(request, pk):
     else:
         messages.success(request, f"Payment “{payment.label}” scheduled; the gate tracker "
                                   "checks its gate now.")
-    return redirect("sow:payments", pk=pk)
+    return redirect("payments:schedule", pk=pk)
 
 
 @login_required
 @require_POST
 def payment_action(request, pk, payment_pk):
     engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
-    payment = get_object_or_404(PaymentMilestone, engagement=engagement, pk=payment_pk)
+    payment = get_object_or_404(selectors.payments_visible(user=request.user),
+                                engagement=engagement, pk=payment_pk)
     action = request.POST.get("action")
     try:
         if action == "release":
@@ -121,7 +101,7 @@ def payment_action(request, pk, payment_pk):
             messages.error(request, "Unknown action.")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(f"/engagements/{pk}/payments/#p-{payment.pk}")
+    return redirect(reverse("payments:schedule", kwargs={"pk": pk}) + f"#p-{payment.pk}")
 
 
 @login_required
@@ -131,7 +111,7 @@ def evaluate_gates(request, pk):
     moved = payment_services.payments_evaluate(engagement_ids=[engagement.pk])
     messages.success(request, f"Gates checked: {len(moved)} payment"
                               f"{'s' if len(moved) != 1 else ''} changed state.")
-    return redirect("sow:payments", pk=pk)
+    return redirect("payments:schedule", pk=pk)
 
 
 def _safe_cell(value):

@@ -1,0 +1,85 @@
+"""Gated payment milestones: money that becomes releasable when capability is proven."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from engagement.models import Engagement
+
+from .querysets import GateConditionQuerySet, PaymentMilestoneQuerySet
+
+
+class PaymentMilestone(models.Model):
+    """Money that becomes releasable only when its gate (capability proven) is met."""
+
+    class CommercialModel(models.TextChoices):
+        FIXED_FEE = "fixed_fee", "Fixed fee with gates"
+        TIME_AND_MATERIALS = "time_and_materials", "Time and materials with capability OKRs"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        ELIGIBLE = "eligible", "Eligible"
+        APPROVED = "approved", "Approved"
+        INVOICED = "invoiced", "Invoiced"
+        PAID = "paid", "Paid"
+        OVERDUE = "overdue", "Overdue"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="payments")
+    position = models.PositiveIntegerField(default=0)
+    label = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    due_date = models.DateField()
+    commercial_model = models.CharField(max_length=20, choices=CommercialModel.choices,
+                                        default=CommercialModel.FIXED_FEE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    invoice_reference = models.CharField(max_length=100, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    gate_met_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    objects = PaymentMilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["engagement_id", "due_date", "position", "id"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class GateCondition(models.Model):
+    """One condition of a payment's gate. Kinds plug into payments.gates without changing it."""
+
+    class Kind(models.TextChoices):
+        CRITERION = "criterion", "Acceptance criterion met"
+        MILESTONE = "milestone", "Milestone accepted"
+
+    payment = models.ForeignKey(PaymentMilestone, on_delete=models.CASCADE,
+                                related_name="conditions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    criterion = models.ForeignKey("engagement.AcceptanceCriterion", on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    milestone = models.ForeignKey("engagement.Milestone", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+")
+
+    objects = GateConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["payment_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="criterion", criterion__isnull=False, milestone__isnull=True)
+                           | Q(kind="milestone", milestone__isnull=False, criterion__isnull=True)),
+                name="gate_condition_points_at_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.criterion or self.milestone
+        return f"{self.get_kind_display()}: {target}"

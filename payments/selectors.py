@@ -1,0 +1,73 @@
+"""Reads for the payment schedule, already prefetched for a page, an endpoint or a document."""
+
+from django.db.models import Prefetch
+
+from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
+
+from .models import GateCondition, PaymentMilestone
+
+# Audit events written before payments left the SOW app name the old model; the chain is
+# append-only, so readers accept both.
+PAYMENT_OBJECT_TYPES = ("payments.paymentmilestone", "sow.paymentmilestone")
+
+
+def payments_visible(*, user):
+    return PaymentMilestone.objects.visible_to(user).select_related("engagement")
+
+
+def schedule_rows(engagement):
+    payments = list(PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
+        Prefetch("conditions", queryset=GateCondition.objects.select_related(
+            "criterion__milestone", "milestone"))))
+    requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
+        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
+        status="cancelled").prefetch_related("approvals").order_by("requested_at")}
+    for p in payments:
+        p.request = requests.get(str(p.pk))
+        p.keys_turned = sum(1 for a in p.request.approvals.all()
+                            if a.round == p.request.round and a.decision == "approve"
+                            ) if p.request else 0
+        p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
+                                           else c.milestone.status == "accepted")}
+                  for c in p.conditions.all()]
+        p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
+    return payments
+
+
+
+def payment_row(payment):
+    """One payment as `schedule_rows` shows it (gate state and keys)."""
+    return next(p for p in schedule_rows(payment.engagement) if p.pk == payment.pk)
+
+
+def capability_proven(engagement):
+    """Acceptance criteria met out of all of the engagement's criteria."""
+    criteria = AcceptanceCriterion.objects.filter(milestone__engagement=engagement)
+    return criteria.filter(status="met").count(), criteria.count()
+
+
+def gate_choices(engagement):
+    """The milestones (with their criteria) a payment of this engagement may be gated on."""
+    return Milestone.objects.filter(engagement=engagement).prefetch_related("criteria")
+
+
+def schedule_for_document(engagement_id):
+    """The schedule as plain data for a contract: label, amount, due date, gate in words."""
+    out = []
+    for p in PaymentMilestone.objects.filter(engagement_id=engagement_id).prefetch_related(
+            "conditions__criterion", "conditions__milestone"):
+        gate = "; ".join(
+            (f"criterion “{c.criterion.statement}” met" if c.kind == "criterion" else
+             f"milestone “{c.milestone.title}” accepted") for c in p.conditions.all())
+        out.append({"label": p.label, "amount": p.amount, "due_date": p.due_date,
+                    "gate": gate, "model": p.get_commercial_model_display()})
+    return out
+
+
+def payment_history(payment):
+    """The payment's audit events, including those recorded under its old object type."""
+    from engagement.models import AuditEvent
+
+    return AuditEvent.objects.filter(engagement_id=payment.engagement_id,
+                                     object_type__in=PAYMENT_OBJECT_TYPES,
+                                     object_id=str(payment.pk)).order_by("seq")
