@@ -6,7 +6,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from engagement.errors import DomainError
+from common.errors import DomainError
 
 
 class Pagination(PageNumberPagination):

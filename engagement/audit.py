@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEvent, Engagement
+from .models import AuditEvent, Engagement, Organisation, OrganisationAuditEvent
 
 GENESIS = "0" * 64
 logger = logging.getLogger("offramp.audit")
@@ -37,10 +37,14 @@ def jsonable(value):
     return str(value)
 
 
-def event_hash(*, engagement_id, seq, at, actor_id, actor_label, verb, object_type, object_id,
-               before, after, reason, prev_hash):
+def event_hash(*, engagement_id=None, seq, at, actor_id, actor_label, verb, object_type,
+               object_id, before, after, reason, prev_hash, organisation_id=None):
+    # An engagement's chain hashes "engagement"; an organisation's chain (the clause library)
+    # hashes "organisation" instead, so neither kind of event can pass for the other.
+    owner = ({"organisation": organisation_id} if organisation_id is not None
+             else {"engagement": engagement_id})
     payload = {
-        "engagement": engagement_id,
+        **owner,
         "seq": seq,
         "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": actor_id,
@@ -59,7 +63,8 @@ def event_hash(*, engagement_id, seq, at, actor_id, actor_label, verb, object_ty
 
 def _hash_of_row(row):
     return event_hash(
-        engagement_id=row["engagement_id"], seq=row["seq"], at=row["at"],
+        engagement_id=row.get("engagement_id"), organisation_id=row.get("organisation_id"),
+        seq=row["seq"], at=row["at"],
         actor_id=row["actor_id"], actor_label=row["actor_label"], verb=row["verb"],
         object_type=row["object_type"], object_id=row["object_id"], before=row["before"],
         after=row["after"], reason=row["reason"], prev_hash=row["prev_hash"],
@@ -99,23 +104,16 @@ def audit_record(*, engagement, actor, verb, obj, before=None, after=None, reaso
     return AuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
 
 
-def audit_verify(*, engagement_id=None):
-    """Walk every chain (or one) in a single ordered query; return the first broken link.
+_COLUMNS = ("id", "seq", "at", "actor_id", "actor_label", "verb", "object_type", "object_id",
+            "before", "after", "reason", "prev_hash", "hash")
 
-    Returns a dict: ok, events (how many were checked), and when broken: engagement, seq,
-    event id and the problem in words.
-    """
-    rows = AuditEvent.objects.order_by("engagement_id", "seq").values(
-        "id", "engagement_id", "seq", "at", "actor_id", "actor_label", "verb", "object_type",
-        "object_id", "before", "after", "reason", "prev_hash", "hash",
-    )
-    if engagement_id is not None:
-        rows = rows.filter(engagement_id=engagement_id)
-    checked = 0
+
+def _walk(rows, owner_field, checked):
+    """Check chains ordered by (owner, seq); (None, checked) or (broken row and problem, checked)."""
     current, expected_prev, expected_seq = None, GENESIS, 1
     for row in rows.iterator(chunk_size=2000):
-        if row["engagement_id"] != current:
-            current, expected_prev, expected_seq = row["engagement_id"], GENESIS, 1
+        if row[owner_field] != current:
+            current, expected_prev, expected_seq = row[owner_field], GENESIS, 1
         problem = None
         if row["seq"] != expected_seq:
             problem = f"sequence gap: expected event {expected_seq}, found {row['seq']}"
@@ -124,13 +122,57 @@ def audit_verify(*, engagement_id=None):
         elif _hash_of_row(row) != row["hash"]:
             problem = "the event's content does not match its stored hash"
         if problem:
-            return {
-                "ok": False, "events": checked, "engagement": row["engagement_id"],
-                "seq": row["seq"], "event": row["id"], "problem": problem,
-            }
+            return (row, problem), checked
         checked += 1
         expected_prev, expected_seq = row["hash"], expected_seq + 1
-    return {"ok": True, "events": checked}
+    return None, checked
+
+
+def audit_verify(*, engagement_id=None):
+    """Walk every chain (or one engagement's) in one ordered query per table; report the first
+    broken link.
+
+    Returns a dict: ok, events (how many were checked), and when broken: engagement (or
+    organisation, for the clause library's chains), seq, event id and the problem in words.
+    """
+    rows = AuditEvent.objects.order_by("engagement_id", "seq").values("engagement_id", *_COLUMNS)
+    if engagement_id is not None:
+        rows = rows.filter(engagement_id=engagement_id)
+    broken, checked = _walk(rows, "engagement_id", 0)
+    owner = "engagement"
+    if broken is None and engagement_id is None:
+        rows = OrganisationAuditEvent.objects.order_by("organisation_id", "seq").values(
+            "organisation_id", *_COLUMNS)
+        broken, checked = _walk(rows, "organisation_id", checked)
+        owner = "organisation"
+    if broken is None:
+        return {"ok": True, "events": checked}
+    row, problem = broken
+    return {"ok": False, "events": checked, owner: row[f"{owner}_id"], "seq": row["seq"],
+            "event": row["id"], "problem": problem}
+
+
+def audit_record_for_organisation(*, organisation, actor, verb, obj, before=None, after=None,
+                                  reason=""):
+    """Append one event to an organisation's own chain (writes that belong to no engagement,
+    such as its clause library). Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_for_organisation must run inside the transaction "
+                           "that makes the change")
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
+    last = (OrganisationAuditEvent.objects.filter(organisation_id=organisation.pk)
+            .order_by("-seq").values("seq", "hash").first())
+    fields = {
+        "organisation_id": organisation.pk,
+        "seq": last["seq"] + 1 if last else 1,
+        "at": timezone.now(),
+        "actor_id": actor.pk if actor else None,
+        "actor_label": (actor.get_full_name() or actor.username) if actor else "system",
+        "verb": verb, "object_type": obj._meta.label_lower, "object_id": str(obj.pk),
+        "before": jsonable(before), "after": jsonable(after), "reason": reason,
+        "prev_hash": last["hash"] if last else GENESIS,
+    }
+    return OrganisationAuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
 
 
 def audit_record_many(entries):

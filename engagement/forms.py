@@ -1,16 +1,9 @@
 from django import forms
 
+from common.forms import DateInput
+
 from .currencies import currency_choices
 from .models import Engagement, Organisation, ReadinessBaseline, StaffingRole
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; its value must be ISO 8601 whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        super().__init__(attrs=attrs, format=format)
 
 
 class EngagementForm(forms.ModelForm):

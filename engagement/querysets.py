@@ -39,7 +39,11 @@ class EngagementQuerySet(models.QuerySet):
 
 
 class EngagementScopedQuerySet(models.QuerySet):
-    """Rows that belong to an engagement through `engagement_path`; visible with it."""
+    """Rows that belong to an engagement through `engagement_path`; visible with it.
+
+    Every model with a path to Engagement gets a manager built on this (a test walks the
+    models and fails on one that has none), so pages, API, admin and exports ask one place.
+    """
 
     engagement_path = "engagement"
 
@@ -48,6 +52,14 @@ class EngagementScopedQuerySet(models.QuerySet):
 
         visible = Engagement.objects.visible_to(user).values("pk")
         return self.filter(**{f"{self.engagement_path}__in": visible})
+
+
+def scoped_by(path):
+    """A manager whose `visible_to(user)` follows `path` to the engagement."""
+    name = "ScopedBy" + "".join(p.title() for p in path.split("__"))
+    queryset = type(name, (EngagementScopedQuerySet,), {"engagement_path": path,
+                                                        "__module__": __name__})
+    return queryset.as_manager()
 
 
 class AuditEventQuerySet(EngagementScopedQuerySet):

@@ -8,6 +8,7 @@ class KpisConfig(AppConfig):
     def ready(self):
         from engagement.rules import register_transition_check
 
+        from . import rules  # noqa: F401 - registers the app's permissions
         from .services import activation_problems
 
         register_transition_check("active", activation_problems)

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from engagement.models import Engagement
+from engagement.querysets import scoped_by
 
 
 class KPI(models.Model):
@@ -36,6 +37,8 @@ class KPI(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = scoped_by("engagement")
 
     class Meta:
         ordering = ["layer", "target_date", "name"]

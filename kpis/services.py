@@ -2,13 +2,12 @@
 
 from django.db import transaction
 
+from common.errors import DomainError
 from engagement.audit import audit_record
-from engagement.errors import DomainError, NotAllowed
-from engagement.models import Engagement, Role, Side
+from engagement.models import Engagement
+from engagement.rules import require
 
 from .models import KPI
-
-KPI_ROLES = {Role.PROGRAM_MANAGER, Role.PROCUREMENT, Role.LEADERSHIP, Role.ADMIN}
 
 
 def quarters(engagement):
@@ -57,11 +56,7 @@ def activation_problems(engagement):
 @transaction.atomic
 def kpi_define(*, actor, engagement, layer, name, target, target_date, unit="", direction="up",
                baseline=None, source="manual"):
-    if not actor.is_superuser and (
-        actor.side_in(engagement) != Side.INTERNAL or actor.role not in KPI_ROLES
-    ):
-        raise NotAllowed("Only client-side program managers, procurement, leadership and "
-                         "admins may define KPIs.", rule="role")
+    require(actor, "kpis.define_kpi", engagement)
     if layer not in KPI.Layer.values:
         raise DomainError("The layer is business, system or capability.", rule="invalid_field",
                           field="layer")

@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from common.errors import DomainError
 from engagement import selectors as engagement_selectors
-from engagement.errors import DomainError
 from engagement.views import apply_domain_error
 
 from . import selectors, services
@@ -33,7 +33,4 @@ def kpi_list(request, pk):
         "problems": services.activation_problems(engagement)
         if engagement.status == "draft" else [],
         "week": engagement.week_of(timezone.localdate()),
-        "can_define": request.user.is_superuser or (
-            request.user.side_in(engagement) == "internal"
-            and request.user.role in services.KPI_ROLES),
     })

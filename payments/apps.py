@@ -8,10 +8,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from engagement.rules import register_transition_check
 
-        from . import (
-            receivers,  # noqa: F401 - connects to the core's domain signals
-            services,  # noqa: F401 - registers the payment-release two-key handler
-        )
-        from .services import fixed_fee_problems
+        # Importing registers: signal receivers, permissions, the release two-key handler.
+        from . import receivers, rules, services  # noqa: F401
 
-        register_transition_check("active", fixed_fee_problems)
+        register_transition_check("active", services.fixed_fee_problems)

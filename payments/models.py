@@ -5,8 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from engagement.models import Engagement
-
-from .querysets import GateConditionQuerySet, PaymentMilestoneQuerySet
+from engagement.querysets import scoped_by
 
 
 class PaymentMilestone(models.Model):
@@ -40,7 +39,7 @@ class PaymentMilestone(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
 
-    objects = PaymentMilestoneQuerySet.as_manager()
+    objects = scoped_by("engagement")
 
     class Meta:
         ordering = ["engagement_id", "due_date", "position", "id"]
@@ -68,7 +67,7 @@ class GateCondition(models.Model):
     milestone = models.ForeignKey("engagement.Milestone", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+")
 
-    objects = GateConditionQuerySet.as_manager()
+    objects = scoped_by("payment__engagement")
 
     class Meta:
         ordering = ["payment_id", "id"]

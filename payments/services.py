@@ -1,6 +1,5 @@
 """Gated payment milestones: the schedule, the gate tracker's moves, release and settlement."""
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -8,29 +7,38 @@ from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from common.errors import DomainError, RuleViolation
+from common.inputs import parse_id
+from common.versioning import check_version
 from engagement.audit import audit_record, audit_record_many
-from engagement.errors import DomainError, NotAllowed, RuleViolation
-from engagement.inputs import parse_id
 from engagement.models import (
     AcceptanceCriterion,
     ApprovalRequest,
     Engagement,
     Milestone,
-    Role,
-    Side,
 )
-from engagement.services import approval_request_open, register_approval_handler
-from engagement.services._common import check_version, lock, require, require_party
+from engagement.rules import require
+from engagement.services import approval_request_open, lock, register_approval_handler
 from engagement.services.approvals import ApprovalHandler, approval_reset
 from engagement.services.notifications import engagement_stewards, notify_many
+from engagement.transitions import transition, transition_many
 
 from .gates import evaluate, gate_is_met
 from .models import GateCondition, PaymentMilestone
 
 PS = PaymentMilestone.Status
+
+# The one table of payment moves: the gate tracker's (scheduled, eligible, overdue), then the
+# people's (release by two keys, invoicing, payment).
+PAYMENT_TRANSITIONS = {
+    PS.SCHEDULED: {PS.ELIGIBLE, PS.OVERDUE},
+    PS.OVERDUE: {PS.ELIGIBLE, PS.SCHEDULED},
+    PS.ELIGIBLE: {PS.SCHEDULED, PS.OVERDUE, PS.APPROVED},
+    PS.APPROVED: {PS.INVOICED},
+    PS.INVOICED: {PS.PAID},
+    PS.PAID: set(),
+}
 PAYMENT_SUBJECT = PaymentMilestone._meta.label_lower
-SCHEDULE_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
-SETTLE_ROLES = {Role.PROCUREMENT, Role.LEADERSHIP, Role.ADMIN}
 EDITABLE = {"label", "amount", "due_date", "commercial_model"}
 
 
@@ -111,7 +119,7 @@ def _conditions(engagement, conditions):
 @transaction.atomic
 def payment_create(*, actor, engagement, label, amount, due_date, conditions,
                    commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE):
-    require(actor, engagement, SCHEDULE_ROLES, action="schedule payments")
+    require(actor, "payments.schedule_payment", engagement)
     engagement = lock(engagement)
     if not label.strip():
         raise DomainError("Give the payment a label.", rule="invalid_field", field="label")
@@ -139,7 +147,7 @@ def payment_create(*, actor, engagement, label, amount, due_date, conditions,
 @transaction.atomic
 def payment_update(*, actor, payment, data, conditions=None, expected_version=None):
     """Change a payment that is not yet approved. Conditions, when given, replace the gate."""
-    require(actor, payment.engagement, SCHEDULE_ROLES, action="schedule payments")
+    require(actor, "payments.schedule_payment", payment)
     locked = lock(payment)
     check_version(locked, expected_version, EDITABLE, noun="payment")
     if locked.status not in (PS.SCHEDULED, PS.ELIGIBLE, PS.OVERDUE):
@@ -213,14 +221,25 @@ def _payments_url(engagement_id):
     return reverse("payments:schedule", kwargs={"pk": engagement_id})
 
 
+def _reason(move):
+    if move.gate_met:
+        return "The gate is met: every condition holds."
+    if move.before == PS.ELIGIBLE:
+        return "The gate is no longer met."
+    if move.after == PS.OVERDUE:
+        return "The due date passed with the gate unmet."
+    return "The due date moved."
+
+
 def payments_evaluate(*, engagement_ids=None, today=None):
     """Evaluate gates (one query) and apply the resulting moves in bulk, exactly once.
 
     1. compute the moves; 2. lock the engagements (in id order) and the payments concerned;
-    3. keep only moves whose payment still has the status they start from (a concurrent
-    evaluator may have applied them); 4. one UPDATE per target status; 5. cancel open
-    release requests of payments whose gate became unmet; 6. audit events and notifications
-    in bulk. Returns the applied moves.
+    3. apply them through `transition_many`: one conditional UPDATE per move kind claims the
+    rows still in the status the move starts from (a concurrent evaluator may have applied
+    some), bumps their `version` and appends their audit events in bulk; 4. cancel open
+    release requests of payments whose gate became unmet; 5. notify in bulk. Returns the
+    applied moves.
     """
     moves = evaluate(engagement_ids=engagement_ids, today=today)
     if not moves:
@@ -231,17 +250,16 @@ def payments_evaluate(*, engagement_ids=None, today=None):
                        .filter(pk__in=engagement_ids).order_by("pk")}
         current = {p.pk: p for p in PaymentMilestone.objects.select_for_update()
                    .filter(pk__in=[m.payment_id for m in moves]).order_by("pk")}
-        applied = [m for m in moves if current[m.payment_id].status == m.before]
-        by_target = defaultdict(list)
-        for m in applied:
-            by_target[m.after].append(m.payment_id)
+        stale = {m.payment_id for m in moves if current[m.payment_id].status != m.before}
         now = timezone.now()
-        for target, ids in by_target.items():
-            extra = {"gate_met_at": now} if target == PS.ELIGIBLE else {}
-            if target != PS.ELIGIBLE:
-                extra = {"gate_met_at": None}
-            PaymentMilestone.objects.filter(pk__in=ids).update(status=target, **extra)
-        entries = []
+        done = {row[0] for row in transition_many(
+            PaymentMilestone,
+            [(m.payment_id, m.engagement_id, m.before, m.after, _reason(m)) for m in moves
+             if m.payment_id not in stale],
+            table=PAYMENT_TRANSITIONS, verb="payment.status_changed", engagements=engagements,
+            extra_for={PS.ELIGIBLE: {"gate_met_at": now}, PS.SCHEDULED: {"gate_met_at": None},
+                       PS.OVERDUE: {"gate_met_at": None}})}
+        applied = [m for m in moves if m.payment_id in done]
         unmet = [m for m in applied if m.before == PS.ELIGIBLE]
         if unmet:
             requests = list(ApprovalRequest.objects.select_for_update().filter(
@@ -251,20 +269,11 @@ def payments_evaluate(*, engagement_ids=None, today=None):
             ApprovalRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
                 status=ApprovalRequest.Status.CANCELLED, closed_at=now,
                 closed_reason="The payment's gate is no longer met.")
-            entries += [{"engagement": engagements[r.engagement_id], "actor": None,
-                         "verb": "approval.cancelled", "obj": r,
-                         "before": {"status": "open"}, "after": {"status": "cancelled"},
-                         "reason": "The payment's gate is no longer met."} for r in requests]
-        for m in applied:
-            reason = ("The gate is met: every condition holds." if m.gate_met else
-                      "The gate is no longer met." if m.before == PS.ELIGIBLE else
-                      "The due date passed with the gate unmet." if m.after == PS.OVERDUE else
-                      "The due date moved.")
-            entries.append({"engagement": engagements[m.engagement_id], "actor": None,
-                            "verb": "payment.status_changed", "obj": current[m.payment_id],
-                            "before": {"status": m.before}, "after": {"status": m.after},
-                            "reason": reason})
-        audit_record_many(entries)
+            audit_record_many([{"engagement": engagements[r.engagement_id], "actor": None,
+                                "verb": "approval.cancelled", "obj": r,
+                                "before": {"status": "open"}, "after": {"status": "cancelled"},
+                                "reason": "The payment's gate is no longer met."}
+                               for r in requests])
         noteworthy = [m for m in applied if m.after in (PS.ELIGIBLE, PS.OVERDUE)]
         if noteworthy:
             stewards = engagement_stewards({m.engagement_id for m in noteworthy})
@@ -283,7 +292,7 @@ def payments_evaluate(*, engagement_ids=None, today=None):
 @transaction.atomic
 def payment_request_release(*, actor, payment):
     """Open the two-key release of an eligible payment."""
-    require(actor, payment.engagement, SCHEDULE_ROLES | SETTLE_ROLES, action="request a release")
+    require(actor, "payments.request_release", payment)
     locked = lock(payment)
     if locked.status != PS.ELIGIBLE:
         raise RuleViolation(f"Only an eligible payment can be released; this one is "
@@ -309,11 +318,9 @@ def _check_release(*, request):
 
 def _released(*, request, actor):
     payment = _payment_of(request)
-    PaymentMilestone.objects.filter(pk=payment.pk).update(status=PS.APPROVED,
-                                                          version=payment.version + 1)
-    audit_record(engagement=payment.engagement, actor=actor, verb="payment.status_changed",
-                 obj=payment, before={"status": PS.ELIGIBLE}, after={"status": PS.APPROVED},
-                 reason="Two keys turned.")
+    transition(payment, table=PAYMENT_TRANSITIONS, to=PS.APPROVED, actor=actor,
+               verb="payment.status_changed", engagement=payment.engagement, noun="payment",
+               reason="Two keys turned.")
 
 
 def _release_rejected(*, request, actor, reason):
@@ -329,41 +336,35 @@ register_approval_handler(ApprovalRequest.Kind.PAYMENT_RELEASE, ApprovalHandler(
 
 @transaction.atomic
 def payment_mark_invoiced(*, actor, payment, invoice_reference):
-    side = require_party(actor, payment.engagement, action="record invoices")
-    if side == Side.INTERNAL and not actor.is_superuser and actor.role not in SETTLE_ROLES:
-        raise NotAllowed("Invoices are recorded by the vendor or by client-side procurement, "
-                         "leadership or admins.", rule="role")
+    require(actor, "payments.mark_invoiced", payment)
     if not invoice_reference.strip():
         raise DomainError("Give the invoice reference.", rule="invalid_field",
                           field="invoice_reference")
     locked = lock(payment)
     if locked.status != PS.APPROVED:
         raise RuleViolation("Only an approved payment can be invoiced.", rule="status_flow")
-    locked.status, locked.invoice_reference = PS.INVOICED, invoice_reference.strip()
-    locked.version += 1
-    locked.save(update_fields=["status", "invoice_reference", "version", "updated_at"])
-    audit_record(engagement=locked.engagement, actor=actor, verb="payment.status_changed",
-                 obj=locked, before={"status": PS.APPROVED},
-                 after={"status": PS.INVOICED, "invoice_reference": locked.invoice_reference})
-    return locked
+    reference = invoice_reference.strip()
+    return transition(locked, table=PAYMENT_TRANSITIONS, to=PS.INVOICED, actor=actor,
+                      verb="payment.status_changed", engagement=locked.engagement,
+                      noun="payment", extra={"invoice_reference": reference,
+                                             "updated_at": timezone.now(), "updated_by": actor},
+                      audit_after={"invoice_reference": reference})
 
 
 @transaction.atomic
 def payment_mark_paid(*, actor, payment, paid_on):
-    require(actor, payment.engagement, SETTLE_ROLES, action="record payments")
+    require(actor, "payments.mark_paid", payment)
     locked = lock(payment)
     if locked.status != PS.INVOICED:
         raise RuleViolation("Only an invoiced payment can be marked paid.", rule="status_flow")
     if paid_on > timezone.localdate():
         raise DomainError("The payment date cannot be in the future.", rule="invalid_field",
                           field="paid_on")
-    locked.status, locked.paid_on = PS.PAID, paid_on
-    locked.version += 1
-    locked.save(update_fields=["status", "paid_on", "version", "updated_at"])
-    audit_record(engagement=locked.engagement, actor=actor, verb="payment.status_changed",
-                 obj=locked, before={"status": PS.INVOICED},
-                 after={"status": PS.PAID, "paid_on": paid_on})
-    return locked
+    return transition(locked, table=PAYMENT_TRANSITIONS, to=PS.PAID, actor=actor,
+                      verb="payment.status_changed", engagement=locked.engagement,
+                      noun="payment", extra={"paid_on": paid_on, "updated_at": timezone.now(),
+                                             "updated_by": actor},
+                      audit_after={"paid_on": paid_on})
 
 
 def schedule_totals(payments, contract_value):

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.errors import DomainError
 from engagement import selectors as engagement_selectors
-from engagement.errors import DomainError
 
 from . import selectors
 from . import services as payment_services
@@ -29,7 +29,6 @@ def payments(request, pk):
     totals = payment_services.schedule_totals(rows, engagement.contract_value)
     proven, total_criteria = selectors.capability_proven(engagement)
     value = engagement.contract_value or 1
-    side = request.user.side_in(engagement)
     return render(request, "payments/payments.html", {
         "engagement": engagement, "tab": "payments", "rows": rows, "totals": totals,
         "week": engagement.week_of(timezone.localdate()),
@@ -37,11 +36,7 @@ def payments(request, pk):
         "proven_pct": round(100 * proven / total_criteria) if total_criteria else 0,
         "proven": proven, "total_criteria": total_criteria,
         "milestones": selectors.gate_choices(engagement),
-        "can_schedule": request.user.is_superuser or (
-            side == "internal" and request.user.role in payment_services.SCHEDULE_ROLES),
-        "can_settle": request.user.is_superuser or (
-            side == "internal" and request.user.role in payment_services.SETTLE_ROLES),
-        "side": side, "today": timezone.localdate(),
+        "today": timezone.localdate(),
     })
 
 

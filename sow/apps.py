@@ -6,4 +6,7 @@ class SowConfig(AppConfig):
     verbose_name = "SOW"
 
     def ready(self):
-        from . import services  # noqa: F401 - registers the SOW-version two-key handler
+        from . import (
+            rules,  # noqa: F401 - registers the app's permissions
+            services,  # noqa: F401 - registers the SOW-version two-key handler
+        )

@@ -3,6 +3,9 @@ from django.db import models
 from django.db.models import Q
 
 from engagement.models import Engagement
+from engagement.querysets import scoped_by
+
+from .querysets import ClauseQuerySet, ClauseVersionQuerySet
 
 
 class Category(models.TextChoices):
@@ -24,7 +27,13 @@ class Clause(models.Model):
     # SOW-check rule ids this clause resolves (see sow.checks).
     resolves = models.JSONField(default=list, blank=True)
     from_library = models.BooleanField(default=False)
+    # The owner: an organisation's own clauses are seen by it alone; the shared starter
+    # library (loaded from sow/data/clauses.toml) has none and is readable by everyone.
+    organisation = models.ForeignKey("engagement.Organisation", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="clauses")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClauseQuerySet.as_manager()
 
     class Meta:
         ordering = ["category", "title"]
@@ -49,6 +58,8 @@ class ClauseVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClauseVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["clause_id", "-number"]
@@ -80,6 +91,8 @@ class SowDocument(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
 
+    objects = scoped_by("engagement")
+
     class Meta:
         ordering = ["engagement_id", "created_at"]
 
@@ -101,6 +114,8 @@ class SowSection(models.Model):
                                        blank=True, related_name="sections")
     schedule = models.CharField(max_length=12, choices=Schedule.choices, blank=True)
     override_body = models.TextField(blank=True)
+
+    objects = scoped_by("sow__engagement")
 
     class Meta:
         ordering = ["sow_id", "position", "id"]
@@ -150,6 +165,8 @@ class SowVersion(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     signed_on = models.DateField(null=True, blank=True)
     signatories = models.JSONField(default=list, blank=True)
+
+    objects = scoped_by("sow__engagement")
 
     class Meta:
         ordering = ["sow_id", "-number"]
@@ -216,6 +233,8 @@ class RenderJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_by("sow_version__sow__engagement")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from engagement.errors import DomainError
+from common.errors import DomainError
 
 from . import selectors
 from .models import RenderJob, SowVersion

@@ -3,15 +3,11 @@
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from engagement.models import Engagement
-
 from .models import Clause, ClauseVersion, SowDocument, SowSection, SowVersion
 
 
 def sows_visible(*, user):
-    return SowDocument.objects.filter(
-        engagement__in=Engagement.objects.visible_to(user).values("pk")).select_related(
-        "engagement")
+    return SowDocument.objects.visible_to(user).select_related("engagement")
 
 
 def sow_get(*, user, engagement_pk, pk):
@@ -27,9 +23,7 @@ def sow_versions(*, sow):
 
 
 def versions_visible(*, user):
-    return SowVersion.objects.filter(
-        sow__engagement__in=Engagement.objects.visible_to(user).values("pk")).select_related(
-        "sow__engagement", "author")
+    return SowVersion.objects.visible_to(user).select_related("sow__engagement", "author")
 
 
 def latest_versions_for(*, engagement):
@@ -38,10 +32,10 @@ def latest_versions_for(*, engagement):
         frozen=Count("versions")).order_by("created_at"))
 
 
-def library(*, query="", category=""):
-    """Clauses with their current published version, for browsing and search."""
+def library(*, user, query="", category=""):
+    """Clauses the user may see with their current published version, for browsing and search."""
     published = ClauseVersion.objects.filter(status=ClauseVersion.Status.PUBLISHED)
-    clauses = Clause.objects.prefetch_related(
+    clauses = Clause.objects.visible_to(user).prefetch_related(
         Prefetch("versions", queryset=published.order_by("-number"), to_attr="published"))
     if category:
         clauses = clauses.filter(category=category)
@@ -53,24 +47,37 @@ def library(*, query="", category=""):
     return clauses
 
 
-def clause_get(*, key):
-    return get_object_or_404(Clause.objects.prefetch_related(
-        Prefetch("versions", queryset=ClauseVersion.objects.order_by("-number").select_related(
-            "created_by"))), key=key)
+def clause_get(*, user, key):
+    """One visible clause with the versions the user may see, newest first."""
+    versions = ClauseVersion.objects.visible_to(user).order_by("-number").select_related(
+        "created_by")
+    return get_object_or_404(Clause.objects.visible_to(user).prefetch_related(
+        Prefetch("versions", queryset=versions)), key=key)
+
+
+def clause_versions(*, user, clause):
+    return ClauseVersion.objects.visible_to(user).filter(clause=clause).order_by("-number")
+
+
+def clause_version_get(*, user, pk, published=False):
+    versions = ClauseVersion.objects.visible_to(user).select_related("clause")
+    if published:
+        versions = versions.filter(status=ClauseVersion.Status.PUBLISHED)
+    return get_object_or_404(versions, pk=pk)
 
 
 def clause_usage(*, clause, user):
     """Which visible SOWs pin which version of this clause."""
-    return list(SowSection.objects.filter(
+    return list(SowSection.objects.visible_to(user).filter(
         clause_version__clause=clause,
-        sow__engagement__in=Engagement.objects.visible_to(user).values("pk"),
     ).select_related("sow__engagement", "clause_version").order_by("sow_id", "position"))
 
 
-def fix_clauses(keys):
-    """The newest published version of each clause key, by key."""
+def fix_clauses(keys, *, user=None):
+    """The newest published version of each clause key (that the user may see), by key."""
     out = {}
-    for v in ClauseVersion.objects.filter(clause__key__in=keys,
+    versions = ClauseVersion.objects.visible_to(user) if user else ClauseVersion.objects.all()
+    for v in versions.filter(clause__key__in=keys,
                                           status=ClauseVersion.Status.PUBLISHED).select_related(
             "clause").order_by("clause_id", "-number"):
         out.setdefault(v.clause.key, v)

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.errors import ConflictError, DomainError
+from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
-from engagement.errors import ConflictError, DomainError
-from engagement.inputs import parse_id
 from engagement.services import keys_needed
 from engagement.views import apply_domain_error
 
@@ -26,7 +26,7 @@ from .forms import (
     SignForm,
     SowCreateForm,
 )
-from .models import Category, ClauseVersion, Schedule, SowSection, SowVersion
+from .models import Category, Schedule, SowSection, SowVersion
 from .redline import diff_words, redline
 from .services import pdf as pdf_services
 
@@ -57,16 +57,13 @@ def sow_list(request, pk):
     for s in sows:
         s.latest = versions.get(s.pk)
     return render(request, "sow/sow_list.html", {
-        **_engagement_context(engagement), "sows": sows, "form": form,
-        "can_draft": request.user.is_superuser or (
-            request.user.side_in(engagement) == "internal"
-            and request.user.role in services.DRAFTER_ROLES)})
+        **_engagement_context(engagement), "sows": sows, "form": form})
 
 
 def _editor_context(request, sow, keep=None, freeze_error=None, justification=""):
     sections = selectors.sow_sections(sow=sow)
     rendered, findings, score = services.sow_evaluate(sow, sections)
-    fixes = selectors.fix_clauses({f.fix_clause for f in findings})
+    fixes = selectors.fix_clauses({f.fix_clause for f in findings}, user=request.user)
     for f in findings:
         f.fix_version = fixes.get(f.fix_clause)
     present = {r.key for r in rendered}
@@ -79,9 +76,6 @@ def _editor_context(request, sow, keep=None, freeze_error=None, justification=""
         "keep": keep or {}, "variables": VARIABLES, "schedules": Schedule.choices,
         "versions": versions, "freeze_form": FreezeForm(initial={"sow_version": sow.version}),
         "freeze_error": freeze_error, "justification": justification,
-        "can_draft": request.user.is_superuser or (
-            request.user.side_in(sow.engagement) == "internal"
-            and request.user.role in services.DRAFTER_ROLES),
     }
 
 
@@ -123,8 +117,7 @@ def section_add(request, pk, sow_pk):
         if version_id is None:
             messages.error(request, "Choose a clause from the library.")
             return _back(sow)
-        clause_version = get_object_or_404(ClauseVersion.objects.select_related("clause"),
-                                           pk=version_id)
+        clause_version = selectors.clause_version_get(user=request.user, pk=version_id)
     try:
         section = services.sow_section_add(
             actor=request.user, sow=sow, clause_version=clause_version,
@@ -232,7 +225,8 @@ def sow_preview(request, pk, sow_pk):
 def library_search(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     query = request.GET.get("q", "").strip()
-    clauses = list(selectors.library(query=query, category=request.GET.get("category", ""))[:25])
+    clauses = list(selectors.library(user=request.user, query=query,
+                                     category=request.GET.get("category", ""))[:25])
     return render(request, "sow/_library_results.html", {"sow": sow, "clauses": clauses,
                                                          "query": query})
 
@@ -314,7 +308,7 @@ def sow_redline(request, pk, sow_pk):
 def library(request):
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
-    clauses = list(selectors.library(query=query, category=category))
+    clauses = list(selectors.library(user=request.user, query=query, category=category))
     for c in clauses:
         c.resolves_titles = [RULE_TITLES.get(r, r) for r in c.resolves]
     groups = [{"category": c, "clauses": [x for x in clauses if x.category == c.value]}
@@ -322,13 +316,13 @@ def library(request):
     return render(request, "sow/library.html", {
         "groups": [g for g in groups if g["clauses"]], "query": query, "category": category,
         "categories": Category.choices, "count": len(clauses),
-        "form": ClauseCreateForm() if services.LIBRARIAN_ROLES & {request.user.role} else None,
+        "form": ClauseCreateForm(),
     })
 
 
 @login_required
 def clause_detail(request, key):
-    clause = selectors.clause_get(key=key)
+    clause = selectors.clause_get(user=request.user, key=key)
     versions = list(clause.versions.all())
     form = ClauseVersionForm(request.POST or None, initial={
         "body": versions[0].body if versions else "",
@@ -361,15 +355,15 @@ def clause_detail(request, key):
         "clause": clause, "versions": versions, "form": form, "diff": diff,
         "usage": selectors.clause_usage(clause=clause, user=request.user),
         "variables": VARIABLES,
-        "can_curate": request.user.is_superuser or request.user.role in services.LIBRARIAN_ROLES,
     })
 
 
 @login_required
 @require_POST
 def clause_version_status(request, key, number):
-    clause = selectors.clause_get(key=key)
-    version = get_object_or_404(ClauseVersion, clause=clause, number=number)
+    clause = selectors.clause_get(user=request.user, key=key)
+    version = get_object_or_404(selectors.clause_versions(user=request.user, clause=clause),
+                                number=number)
     try:
         services.clause_version_set_status(actor=request.user, version=version,
                                            status=request.POST.get("status", ""))

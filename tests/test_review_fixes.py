@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from common.errors import DomainError
 from engagement import selectors, services
-from engagement.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_unicode_digits_in_ids_do_not_crash(people, engagement):
 
 
 def test_a_closed_engagement_stops_changing_but_takes_its_closing_baseline(engagement, people):
-    from engagement.errors import RuleViolation
+    from common.errors import RuleViolation
     from tests.engagement.factories import define_outcomes
 
     define_outcomes(engagement, people["pm"])

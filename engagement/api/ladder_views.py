@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.api import if_match_version
 from engagement import selectors, services
 from engagement.models import (
     AcceptanceCriterion,
@@ -19,7 +20,6 @@ from engagement.models import (
     Milestone,
 )
 
-from .common import if_match_version
 from .ladder_serializers import (
     ApprovalRequestSerializer,
     CriterionCreateSerializer,

@@ -4,11 +4,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api import if_match_version
 from engagement import selectors, services
 from engagement.filtersets import AuditEventFilter, EngagementFilter
 from engagement.models import ReadinessBaseline, StaffingAssignment
 
-from .common import if_match_version
 from .ladder_views import EngagementLadderMixin
 from .serializers import (
     AuditEventSerializer,

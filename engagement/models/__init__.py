@@ -4,6 +4,7 @@ from .core import (
     AuditEvent,
     Engagement,
     Organisation,
+    OrganisationAuditEvent,
     ReadinessBaseline,
     Role,
     Side,
@@ -26,7 +27,8 @@ from .raci import Phase, RaciAssignment, Workstream
 
 __all__ = [
     "Approval", "ApprovalRequest", "VENDOR_STAFFING_ROLES", "AuditEvent", "Engagement",
-    "Organisation", "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
+    "Organisation", "OrganisationAuditEvent",
+    "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",
     "Evidence", "KnowledgeTransferDeliverable", "Milestone", "OwnershipMode", "Phase",
     "RaciAssignment", "Workstream", "Notification",

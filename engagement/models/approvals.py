@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ..querysets import ApprovalRequestQuerySet
+from ..querysets import ApprovalRequestQuerySet, scoped_by
 from .core import Engagement, Side
 
 
@@ -64,6 +64,8 @@ class Approval(models.Model):
     decision = models.CharField(max_length=8, choices=Decision.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_by("request__engagement")
 
     class Meta:
         ordering = ["request_id", "round", "at", "id"]

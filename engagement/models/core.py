@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from ..querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet
+from ..querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet, scoped_by
 
 
 class Organisation(models.Model):
@@ -234,6 +234,8 @@ class StaffingAssignment(models.Model):
     staffing_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_by("engagement")
+
     class Meta:
         ordering = ["side", "staffing_role", "id"]
         constraints = [
@@ -277,6 +279,8 @@ class ReadinessBaseline(models.Model):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = scoped_by("engagement")
 
     class Meta:
         constraints = [
@@ -323,3 +327,35 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"#{self.seq} {self.verb} by {self.actor_label}"
 
+
+
+class OrganisationAuditEvent(models.Model):
+    """One append-only entry of an organisation's own hash chain: writes that belong to no
+    engagement (its clause library). Same shape and hashing as AuditEvent."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="audit_events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    verb = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["organisation_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "seq"], name="org_audit_seq_unique"),
+            models.UniqueConstraint(fields=["organisation", "prev_hash"], name="org_audit_no_fork"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.verb} by {self.actor_label}"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from ..querysets import CriterionQuerySet, MilestoneQuerySet
+from ..querysets import CriterionQuerySet, MilestoneQuerySet, scoped_by
 from .core import Engagement, Side, StaffingRole
 
 
@@ -158,6 +158,8 @@ class Evidence(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
+    objects = scoped_by("criterion__milestone__engagement")
+
     class Meta:
         ordering = ["criterion_id", "added_at", "id"]
         verbose_name_plural = "evidence"
@@ -183,6 +185,8 @@ class KnowledgeTransferDeliverable(models.Model):
     owner_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     acceptance = models.TextField()
     delivered = models.PositiveSmallIntegerField(default=0)
+
+    objects = scoped_by("milestone__engagement")
 
     class Meta:
         ordering = ["milestone_id", "id"]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from ..querysets import scoped_by
 from .core import Engagement
 
 
@@ -14,6 +15,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_by("engagement")
 
     class Meta:
         ordering = ["-created_at", "-id"]

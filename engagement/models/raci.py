@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from ..querysets import scoped_by
 from .core import Engagement, StaffingRole
 
 
@@ -30,6 +31,8 @@ class RaciAssignment(models.Model):
     phase = models.CharField(max_length=6, choices=Phase.choices)
     staffing_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     letter = models.CharField(max_length=1, choices=Letter.choices)
+
+    objects = scoped_by("engagement")
 
     class Meta:
         ordering = ["engagement_id", "workstream", "phase", "staffing_role"]

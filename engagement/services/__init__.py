@@ -1,5 +1,6 @@
 """Every write in the engagement core. Pages, the API and tasks call these functions."""
 
+from ._common import lock, require, require_party
 from .approvals import (
     approval_cancel,
     approval_decide,
@@ -42,5 +43,5 @@ __all__ = [
     "MILESTONE_TRANSITIONS", "ladder_generate", "ladder_warnings", "milestone_create",
     "milestone_delete", "milestone_move", "milestone_transition", "milestone_update",
     "scale_weeks", "submit_problems", "raci_problems", "raci_save", "raci_seed",
-    "raci_template", "raci_warnings",
+    "raci_template", "raci_warnings", "lock", "require", "require_party",
 ]

@@ -1,46 +1,14 @@
-"""Helpers every service module shares: permission checks, row locks, stale-version checks."""
+"""Helpers every service module shares: the permission check, row locks, stale-version checks."""
 
-from django.core.exceptions import ValidationError
+from common.errors import NotAllowed
+from common.versioning import check_version, full_clean  # noqa: F401 - re-exported for the services
 
-from ..errors import ConflictError, DomainError, NotAllowed, RuleViolation
-from ..models import Engagement, Role, Side
-
-
-def validation_to_domain(exc):
-    if hasattr(exc, "error_dict"):
-        field, messages = next(iter(exc.message_dict.items()))
-        return DomainError(" ".join(messages), rule="invalid_field", field=field,
-                           fields=exc.message_dict)
-    return DomainError(" ".join(exc.messages), rule="invalid")
-
-
-def full_clean(instance):
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        raise validation_to_domain(exc) from exc
-
-
-def require(actor, engagement, roles, *, side=Side.INTERNAL, action, allow_closed=False):
-    """Refuse unless the actor is a party with one of `roles` (and on `side`, when given).
-
-    Every write goes through here, so it is also where a closed engagement stops changing.
-    """
-    if engagement.status == Engagement.Status.CLOSED and not allow_closed:
-        raise RuleViolation(f"The engagement is closed, so you can no longer {action}.",
-                            rule="closed")
-    if actor.is_superuser:
-        return
-    actor_side = actor.side_in(engagement)
-    if actor_side is None:
-        raise NotAllowed("You are not a party to this engagement.", rule="tenancy")
-    if actor.role not in roles or (side and actor_side != side):
-        allowed = ", ".join(sorted(Role(r).label.lower() for r in roles))
-        who = f"client-side {allowed}" if side == Side.INTERNAL else allowed
-        raise NotAllowed(f"Only {who} users may {action}.", rule="role")
+from ..models import Engagement, Side
+from ..rules import require  # noqa: F401 - re-exported for the services
 
 
 def require_party(actor, engagement, *, action):
+    """The actor's side (a superuser counts as client-side); refuses a non-party."""
     if actor.is_superuser:
         return Side.INTERNAL
     side = actor.side_in(engagement)
@@ -68,14 +36,3 @@ def lock(instance, *, engagement_id=None):
     if engagement_id is not None:
         lock_engagement(engagement_id)
     return type(instance).objects.select_for_update().get(pk=instance.pk)
-
-
-def check_version(locked, expected_version, fields, *, noun):
-    """A stale `expected_version` is a conflict that carries the current values."""
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
-            f"This {noun} was changed by someone else after you opened it.",
-            current={f: str(getattr(locked, f)) for f in sorted(fields)},
-            changed_by=str(locked.updated_by or "someone"),
-            changed_at=locked.updated_at,
-        )

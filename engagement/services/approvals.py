@@ -12,16 +12,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..audit import audit_record
-from ..errors import DomainError, NotAllowed, RuleViolation
-from ..models import Approval, ApprovalRequest, Role, Side
-from ._common import lock_engagement, require_party
+from common.errors import DomainError, RuleViolation
 
-APPROVER_ROLES = {
-    Side.INTERNAL: {Role.LEADERSHIP, Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN},
-    Side.VENDOR: {Role.VENDOR, Role.ADMIN, Role.LEADERSHIP, Role.PROGRAM_MANAGER,
-                  Role.PROCUREMENT},
-}
+from ..audit import audit_record
+from ..models import Approval, ApprovalRequest, Side
+from ._common import lock_engagement, require, require_party
 
 
 @dataclass(frozen=True)
@@ -39,6 +34,10 @@ _handlers = {}
 
 def register_approval_handler(kind, handler):
     _handlers[kind] = handler
+
+
+def handler_for(kind):
+    return _handlers.get(kind)
 
 
 def internal_only_kinds():
@@ -85,14 +84,6 @@ def keys_needed(request, approvals):
     return "One more approval, from a client-side user."
 
 
-def _refuse_unless_may_decide(request, actor, side):
-    if actor.pk == request.requested_by_id:
-        raise NotAllowed("You requested this decision, so you cannot hold one of its keys.",
-                         rule="two_key_requester")
-    if not actor.is_superuser and actor.role not in APPROVER_ROLES[side]:
-        raise NotAllowed("Your role cannot approve decisions.", rule="role")
-
-
 @transaction.atomic
 def approval_decide(*, actor, request, decision, reason=""):
     """Turn one key.
@@ -113,11 +104,8 @@ def approval_decide(*, actor, request, decision, reason=""):
         raise RuleViolation(f"This request is already {request.get_status_display().lower()}.",
                             rule="two_key_closed")
     side = require_party(actor, engagement, action="decide on approvals")
-    _refuse_unless_may_decide(request, actor, side)
+    require(actor, "engagement.decide_approval", request)
     handler = _handlers[request.kind]
-    if handler.internal_only and side != Side.INTERNAL:
-        raise NotAllowed("Only client-side users hold the keys for this decision.",
-                         rule="two_key_internal_only")
     if decision == Approval.Decision.REJECT and not reason.strip():
         raise DomainError("Say why you reject it; the requester sees your reason.",
                           rule="invalid_field", field="reason")

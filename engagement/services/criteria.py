@@ -9,15 +9,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from common.errors import DomainError, RuleViolation
+
 from ..audit import audit_record
-from ..errors import DomainError, NotAllowed, RuleViolation
 from ..models import AcceptanceCriterion, Evidence, KnowledgeTransferDeliverable, Milestone, Side
 from ..signals import gate_inputs_changed
-from ._common import full_clean, lock, require, require_party
-from .ladder import LADDER_ROLES, _reset_keys_if_under_review, send_back_if_under_review
+from ._common import full_clean, lock, require
+from .ladder import _reset_keys_if_under_review, send_back_if_under_review
 
 CS = AcceptanceCriterion.Status
-VERIFIER_ROLES = {"program_manager", "leadership", "admin"}
 CRITERION_FIELDS = ("statement", "method", "performer")
 
 
@@ -29,7 +29,7 @@ def _open_for_changes(milestone):
 
 @transaction.atomic
 def criterion_add(*, actor, milestone, statement, method, performer=Side.INTERNAL):
-    require(actor, milestone.engagement, LADDER_ROLES, action="change acceptance criteria")
+    require(actor, "engagement.manage_ladder", milestone)
     milestone = lock(milestone)
     _open_for_changes(milestone)
     last = milestone.criteria.aggregate(m=Max("position"))["m"] or 0
@@ -46,8 +46,7 @@ def criterion_add(*, actor, milestone, statement, method, performer=Side.INTERNA
 
 @transaction.atomic
 def criterion_update(*, actor, criterion, data):
-    require(actor, criterion.milestone.engagement, LADDER_ROLES,
-            action="change acceptance criteria")
+    require(actor, "engagement.manage_ladder", criterion.milestone)
     milestone = lock(criterion.milestone)  # lock order everywhere: milestone, then criterion
     _open_for_changes(milestone)
     locked = lock(criterion)
@@ -65,25 +64,13 @@ def criterion_update(*, actor, criterion, data):
     return locked
 
 
-def _may_verify(actor, criterion):
-    """Client-side verifiers always; vendor users only for work the vendor performs."""
-    engagement = criterion.milestone.engagement
-    side = require_party(actor, engagement, action="verify criteria")
-    if criterion.performer == Side.INTERNAL and side != Side.INTERNAL:
-        raise NotAllowed("Work the internal team performs is verified by a client-side user, "
-                         "never by the vendor.", rule="internal_verification")
-    if side == Side.INTERNAL and not actor.is_superuser and actor.role not in VERIFIER_ROLES:
-        raise NotAllowed("Only program managers, leadership and admins verify criteria.",
-                         rule="role")
-
-
 @transaction.atomic
 def criterion_verify(*, actor, criterion, status, note=""):
     """Mark a criterion met, not met, or open again; who and when are recorded."""
     if status not in CS.values:
         raise DomainError("The status is open, met or not_met.", rule="invalid_field",
                           field="status")
-    _may_verify(actor, criterion)
+    require(actor, "engagement.verify_criterion", criterion)
     milestone = lock(criterion.milestone)
     _open_for_changes(milestone)
     locked = lock(criterion)
@@ -128,7 +115,7 @@ def _check_upload(upload):
 @transaction.atomic
 def evidence_add(*, actor, criterion, kind, url="", file=None, note=""):
     """Attach a link, a file or a note. Anyone on either side may add evidence."""
-    require_party(actor, criterion.milestone.engagement, action="attach evidence")
+    require(actor, "engagement.add_evidence", criterion.milestone)
     milestone = lock(criterion.milestone)
     _open_for_changes(milestone)
     evidence = Evidence(criterion=criterion, kind=kind, url=url, note=note, added_by=actor)
@@ -154,7 +141,7 @@ def evidence_add(*, actor, criterion, kind, url="", file=None, note=""):
 @transaction.atomic
 def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, count=None,
                     cadence=""):
-    require(actor, milestone.engagement, LADDER_ROLES, action="change knowledge transfer")
+    require(actor, "engagement.manage_ladder", milestone)
     milestone = lock(milestone)
     _open_for_changes(milestone)
     if count is None and not cadence.strip():

@@ -3,13 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import DomainError, RuleViolation
+
 from ..audit import audit_record
-from ..errors import DomainError, NotAllowed, RuleViolation
 from ..models import (
     Engagement,
     ReadinessBaseline,
-    Role,
-    Side,
     StaffingAssignment,
     side_of_staffing_role,
 )
@@ -26,8 +25,6 @@ ENGAGEMENT_TRANSITIONS = {
     S.CLOSED: set(),
 }
 
-EDITOR_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
-TRANSITION_ROLES = {Role.PROGRAM_MANAGER, Role.LEADERSHIP, Role.ADMIN}
 # Fields that shape the contract: fixed once the engagement is under way.
 DRAFT_ONLY_FIELDS = {"format", "start_date", "length_weeks", "contract_value", "currency"}
 EDITABLE_FIELDS = {"title", "use_case", "off_ramp_date"} | DRAFT_ONLY_FIELDS
@@ -46,12 +43,8 @@ def _snapshot(engagement, fields=AUDITED_FIELDS):
 def engagement_create(*, actor, title, client, vendor, format, start_date, length_weeks,
                       contract_value, currency="EUR", use_case="", off_ramp_date=None):
     """1. check the actor may create it; 2. validate; 3. save; 4. audit `engagement.created`."""
+    require(actor, "engagement.add_engagement")
     if not actor.is_superuser:
-        if actor.role not in EDITOR_ROLES:
-            raise NotAllowed(
-                "Only procurement, program managers and admins may create engagements.",
-                rule="role",
-            )
         if actor.organisation_id not in (client.pk, vendor.pk):
             raise DomainError(
                 "Your organisation must be the client or the vendor of the engagement.",
@@ -72,7 +65,7 @@ def engagement_create(*, actor, title, client, vendor, format, start_date, lengt
 @transaction.atomic
 def engagement_update(*, actor, engagement, data, expected_version=None):
     """Change descriptive fields. A stale `expected_version` is a conflict, never a silent win."""
-    require(actor, engagement, EDITOR_ROLES, action="edit engagements")
+    require(actor, "engagement.change_engagement", engagement)
     locked = lock(engagement)
     check_version(locked, expected_version, EDITABLE_FIELDS, noun="engagement")
     unknown = set(data) - EDITABLE_FIELDS
@@ -127,7 +120,7 @@ def engagement_transition(*, actor, engagement, to, reason=""):
     1. lock the row; 2. refuse a move outside the table or with an unmet precondition;
     3. save; 4. audit `engagement.status_changed` with before/after.
     """
-    require(actor, engagement, TRANSITION_ROLES, action="change an engagement's status")
+    require(actor, "engagement.transition_engagement", engagement)
     if to not in S.values:
         raise DomainError(f"“{to}” is not an engagement status.", rule="unknown_status", field="to")
     locked = lock(engagement)
@@ -148,8 +141,7 @@ def engagement_transition(*, actor, engagement, to, reason=""):
 @transaction.atomic
 def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=""):
     """Put a person on the engagement. The side follows from the staffing role."""
-    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
-             action="change staffing")
+    require(actor, "engagement.change_staffing", engagement)
     side = side_of_staffing_role(staffing_role)
     if user is not None:
         user_side = user.side_in(engagement)
@@ -184,8 +176,7 @@ def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=
 @transaction.atomic
 def staffing_remove(*, actor, assignment):
     engagement = assignment.engagement
-    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=None,
-             action="change staffing")
+    require(actor, "engagement.change_staffing", engagement)
     lock(engagement)
     before = {"person": assignment.display_name, "side": assignment.side,
               "staffing_role": assignment.staffing_role}
@@ -198,9 +189,7 @@ def staffing_remove(*, actor, assignment):
 def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes="",
                     assessed_on=None):
     """Record (or re-record) the readiness baseline for one stage."""
-    # The closing baseline may well be recorded after the engagement closed.
-    require(actor, engagement, EDITOR_ROLES | {Role.LEADERSHIP}, side=Side.INTERNAL,
-            action="record the readiness baseline", allow_closed=True)
+    require(actor, "engagement.record_baseline", engagement)
     for name, score in (("skills", skills), ("process", process), ("tooling", tooling)):
         if score not in (0, 1, 2, 3):
             raise DomainError(f"{name.capitalize()} is scored from 0 to 3.",

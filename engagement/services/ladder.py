@@ -10,8 +10,9 @@ from django.db.models import Max, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
+from common.errors import DomainError, RuleViolation
+
 from ..audit import audit_record
-from ..errors import DomainError, RuleViolation
 from ..models import (
     INTERNALLY_RUN,
     OWNERSHIP_ORDER,
@@ -22,7 +23,6 @@ from ..models import (
     KnowledgeTransferDeliverable,
     Milestone,
     OwnershipMode,
-    Role,
 )
 from ..signals import gate_inputs_changed
 from ._common import check_version, full_clean, lock, require
@@ -35,8 +35,6 @@ from .approvals import (
     register_approval_handler,
 )
 
-LADDER_ROLES = {Role.PROGRAM_MANAGER, Role.ADMIN}
-REVIEWER_ROLES = {Role.PROGRAM_MANAGER, Role.LEADERSHIP, Role.ADMIN}
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "ladders"
 MS = Milestone.Status
 
@@ -89,7 +87,7 @@ def ladder_generate(*, actor, engagement, template="default", weeks=None):
     engagement's length); hybrid engagements get a delivery and an enablement stream;
     4. audit `ladder.generated`.
     """
-    require(actor, engagement, LADDER_ROLES, action="generate the ladder")
+    require(actor, "engagement.manage_ladder", engagement)
     engagement = lock(engagement)
     spec = ladder_template(template)
     weeks = weeks or engagement.length_weeks
@@ -152,7 +150,7 @@ def _check_weeks(engagement, start, end):
 @transaction.atomic
 def milestone_create(*, actor, engagement, title, start_week, end_week, ownership_mode,
                      description="", stream="", kind=Milestone.Kind.OTHER, is_transition=False):
-    require(actor, engagement, LADDER_ROLES, action="change the ladder")
+    require(actor, "engagement.manage_ladder", engagement)
     engagement = lock(engagement)
     _check_weeks(engagement, start_week, end_week)
     last = Milestone.objects.filter(engagement=engagement).aggregate(m=Max("position"))["m"] or 0
@@ -171,7 +169,7 @@ def milestone_create(*, actor, engagement, title, start_week, end_week, ownershi
 @transaction.atomic
 def milestone_update(*, actor, milestone, data, expected_version=None):
     """Edit a milestone. A stale version is a conflict; an edit under review resets its keys."""
-    require(actor, milestone.engagement, LADDER_ROLES, action="change the ladder")
+    require(actor, "engagement.manage_ladder", milestone)
     locked = lock(milestone)
     check_version(locked, expected_version, MILESTONE_EDITABLE, noun="milestone")
     unknown = set(data) - MILESTONE_EDITABLE
@@ -201,7 +199,7 @@ def milestone_update(*, actor, milestone, data, expected_version=None):
 @transaction.atomic
 def milestone_move(*, actor, milestone, direction):
     """Swap the milestone with its neighbour (the keyboard alternative to drag and drop)."""
-    require(actor, milestone.engagement, LADDER_ROLES, action="change the ladder")
+    require(actor, "engagement.manage_ladder", milestone)
     lock(milestone.engagement)
     if direction not in ("up", "down"):
         raise DomainError("Move up or down.", rule="invalid_field", field="direction")
@@ -225,7 +223,7 @@ def milestone_move(*, actor, milestone, direction):
 
 @transaction.atomic
 def milestone_delete(*, actor, milestone):
-    require(actor, milestone.engagement, LADDER_ROLES, action="change the ladder")
+    require(actor, "engagement.manage_ladder", milestone)
     locked = lock(milestone)
     if (locked.status != MS.PLANNED
             or locked.criteria.exclude(status=AcceptanceCriterion.Status.OPEN).exists()
@@ -280,9 +278,9 @@ def milestone_transition(*, actor, milestone, to, reason="", expected_version=No
     requesting changes cancels that request. Acceptance itself comes from the request.
     """
     if to == MS.CHANGES_REQUESTED:
-        require(actor, milestone.engagement, REVIEWER_ROLES, action="request changes")
+        require(actor, "engagement.review_milestone", milestone)
     else:
-        require(actor, milestone.engagement, LADDER_ROLES, action="move milestones")
+        require(actor, "engagement.manage_ladder", milestone)
     locked = lock(milestone)
     check_version(locked, expected_version, MILESTONE_EDITABLE, noun="milestone")
     if to not in MS.values:

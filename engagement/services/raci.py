@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from common.errors import DomainError
+
 from ..audit import audit_record
-from ..errors import DomainError
 from ..models import (
     VENDOR_STAFFING_ROLES,
     Phase,
@@ -85,7 +86,7 @@ def _normalise(cells):
 @transaction.atomic
 def raci_save(*, actor, engagement, cells):
     """Replace the whole matrix. Refused unless every workstream has exactly one A per phase."""
-    require(actor, engagement, RACI_ROLES, action="edit the RACI")
+    require(actor, "engagement.change_raci", engagement)
     engagement = lock(engagement)
     clean = _normalise(cells)
     problems = raci_problems(clean)

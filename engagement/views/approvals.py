@@ -3,8 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from common.errors import DomainError
+
 from .. import selectors, services
-from ..errors import DomainError
 from ..forms import DecisionForm
 
 

@@ -12,9 +12,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from common.errors import ConflictError, DomainError
+
 from .. import selectors, services
 from ..audit import audit_verify
-from ..errors import ConflictError, DomainError
 from ..filtersets import EngagementFilter
 from ..forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
 from ..models import Engagement, ReadinessBaseline
@@ -111,18 +112,8 @@ def engagement_detail(request, pk):
         for to in sorted(services.ENGAGEMENT_TRANSITIONS[engagement.status])
     ]
     people = selectors.engagement_people(engagement=engagement)
-    side = request.user.side_in(engagement)
-    role, su = request.user.role, request.user.is_superuser
     return render(request, "engagement/engagement_detail.html", {
         "engagement": engagement,
-        "side": side,
-        "can_edit": su or (side and role in services.engagements.EDITOR_ROLES),
-        "can_transition": su or (side == "internal"
-                                 and role in services.engagements.TRANSITION_ROLES),
-        "can_staff": su or (side and role in services.engagements.EDITOR_ROLES
-                            | {"leadership"}),
-        "can_baseline": su or (side == "internal" and role in services.engagements.EDITOR_ROLES
-                               | {"leadership"}),
         "week": engagement.week_of(timezone.localdate()),
         "baselines": selectors.baselines_side_by_side(engagement),
         "events": selectors.latest_audit_events(engagement=engagement),

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.errors import ConflictError, DomainError
+
 from .. import selectors, services
-from ..errors import ConflictError, DomainError
 from ..forms import (
     CriterionForm,
     DeliverableForm,
@@ -54,7 +55,6 @@ def _ladder_context(request, engagement):
     milestones = selectors.ladder_for_page(engagement=engagement)
     today = timezone.localdate()
     warnings = services.ladder_warnings(engagement, milestones)
-    side = request.user.side_in(engagement) or ("internal" if request.user.is_superuser else None)
     by_milestone = {}
     for pk, message in warnings:
         by_milestone.setdefault(pk, []).append(message)
@@ -75,11 +75,6 @@ def _ladder_context(request, engagement):
         "week": engagement.week_of(today), "timeline": timeline(engagement, milestones, today),
         "general_warnings": by_milestone.get(None, []),
         "ownership_modes": OwnershipMode,
-        "side": side,
-        "can_manage": request.user.is_superuser or (
-            side == "internal" and request.user.role in services.ladder.LADDER_ROLES),
-        "can_review": request.user.is_superuser or (
-            side == "internal" and request.user.role in services.ladder.REVIEWER_ROLES),
         "generate_form": LadderGenerateForm(initial={"weeks": engagement.length_weeks}),
         "new_milestone_form": MilestoneForm(initial={
             "start_week": 1, "end_week": 1, "ownership_mode": OwnershipMode.INTERNAL_LEADS}),

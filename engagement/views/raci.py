@@ -3,8 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from common.errors import DomainError
+
 from .. import selectors, services
-from ..errors import DomainError
 from ..models import VENDOR_STAFFING_ROLES, Phase, StaffingRole, Workstream
 
 LETTERS = ["", "R", "A", "C", "I"]
@@ -51,8 +52,5 @@ def raci(request, pk):
         "errors": [m for msgs in (errors or {}).values() for m in msgs],
         "workstreams": Workstream, "phases": Phase, "letters": LETTERS, "empty": not cells,
         "warnings": services.raci_warnings(cells),
-        "can_edit": request.user.is_superuser or (
-            request.user.side_in(engagement) == "internal"
-            and request.user.role in services.raci.RACI_ROLES),
         "week": engagement.week_of(timezone.localdate()),
     })

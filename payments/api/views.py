@@ -8,9 +8,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import if_match_version
+from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
-from engagement.api.common import if_match_version
-from engagement.inputs import parse_id
 
 from .. import selectors
 from .. import services as payment_services

@@ -40,12 +40,18 @@ class SectionSerializer(serializers.ModelSerializer):
 
 class SectionAddSerializer(serializers.Serializer):
     clause_version = serializers.PrimaryKeyRelatedField(
-        queryset=ClauseVersion.objects.filter(status="published").select_related("clause"),
-        required=False, allow_null=True)
+        queryset=ClauseVersion.objects.none(), required=False, allow_null=True)
     schedule = serializers.ChoiceField(choices=Schedule.choices, required=False, allow_blank=True,
                                        default="")
     version = serializers.IntegerField(required=False,
                                        help_text="The SOW revision you read; stale is 409.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["clause_version"].queryset = ClauseVersion.objects.visible_to(
+                request.user).filter(status="published").select_related("clause")
 
 
 class SowSerializer(serializers.ModelSerializer):

@@ -11,11 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.api import if_match_version
+from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
-from engagement.api.common import if_match_version
-from engagement.inputs import parse_id
 from sow import selectors, services
-from sow.models import Clause, ClauseVersion, RenderJob, SowDocument, SowSection
+from sow.models import Clause, RenderJob, SowDocument, SowSection
 from sow.redline import redline
 from sow.services import pdf as pdf_services
 
@@ -43,17 +43,18 @@ class ClauseFilter(django_filters.FilterSet):
         fields = ["q", "category"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(pk__in=selectors.library(query=value).values("pk"))
+        return queryset.filter(pk__in=selectors.library(user=self.request.user,
+                                                       query=value).values("pk"))
 
 
 class ClauseViewSet(viewsets.ReadOnlyModelViewSet):
-    """The shared clause library."""
+    """The clause library: the shared starter clauses and your organisation's own."""
 
     serializer_class = ClauseSerializer
     filterset_class = ClauseFilter
 
     def get_queryset(self):
-        return selectors.library()
+        return selectors.library(user=self.request.user)
 
     @extend_schema(request=ClauseVersionSerializer, responses={200: ClauseVersionSerializer(
         many=True), 201: ClauseVersionSerializer})
@@ -68,7 +69,7 @@ class ClauseViewSet(viewsets.ReadOnlyModelViewSet):
                 guidance=data.validated_data.get("guidance", ""))
             return Response(ClauseVersionSerializer(version).data, status=status.HTTP_201_CREATED)
         return Response(ClauseVersionSerializer(
-            ClauseVersion.objects.filter(clause=clause).order_by("-number"), many=True).data)
+            selectors.clause_versions(user=request.user, clause=clause), many=True).data)
 
 
 class SowFilter(django_filters.FilterSet):
@@ -110,7 +111,7 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def sections(self, request, pk=None):
         sow = self.get_object()
         if request.method == "POST":
-            data = SectionAddSerializer(data=request.data)
+            data = SectionAddSerializer(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
             section = services.sow_section_add(
                 actor=request.user, sow=sow, clause_version=data.validated_data.get(

@@ -10,12 +10,13 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.audit import audit_record
-from engagement.errors import ConflictError, DomainError, NotAllowed, RuleViolation
-from engagement.models import ApprovalRequest, Milestone, Role, Side
-from engagement.services import approval_request_open, register_approval_handler
-from engagement.services._common import lock, require
+from common.errors import ConflictError, DomainError, RuleViolation
+from engagement.audit import audit_record, audit_record_for_organisation
+from engagement.models import ApprovalRequest, Milestone, Side
+from engagement.rules import require
+from engagement.services import approval_request_open, lock, register_approval_handler
 from engagement.services.approvals import ApprovalHandler
+from engagement.transitions import transition
 
 from ..checks import ERROR, SectionFacts, SowFacts, run_checks, score
 from ..context import VARIABLES, build_context
@@ -31,8 +32,6 @@ from ..schedules import render_schedule
 from ..templating import ClauseTemplateError, plain_text, render, validate
 
 LIBRARY_FILE = Path(__file__).resolve().parent.parent / "data" / "clauses.toml"
-DRAFTER_ROLES = {Role.PROCUREMENT, Role.PROGRAM_MANAGER, Role.ADMIN}
-LIBRARIAN_ROLES = {Role.PROCUREMENT, Role.ADMIN}
 MAX_SECTIONS = 200
 
 
@@ -110,50 +109,67 @@ def library_load(*, path=LIBRARY_FILE):
     return report
 
 
-def _require_librarian(actor):
-    if not actor.is_superuser and (actor.role not in LIBRARIAN_ROLES
-                                   or actor.organisation is None
-                                   or actor.organisation.kind != "client"):
-        raise NotAllowed("Only client-side procurement and admins curate the clause library.",
-                         rule="role")
+def _library_chain(actor, clause):
+    """Library writes belong to no engagement: they go on an organisation's own chain, the
+    clause owner's, or for the shared starter library the curator's organisation. (A platform
+    superuser outside any organisation changing the shared library leaves no chain entry; the
+    Django admin log records it.)"""
+    return clause.organisation or getattr(actor, "organisation", None)
+
+
+def _audit_library(actor, clause, verb, obj, after):
+    organisation = _library_chain(actor, clause)
+    if organisation is not None:
+        audit_record_for_organisation(organisation=organisation, actor=actor, verb=verb,
+                                      obj=obj, after=after)
 
 
 @transaction.atomic
 def clause_version_create(*, actor, clause, body, guidance=""):
     """A new draft version of a clause; the text is checked before it is saved."""
-    _require_librarian(actor)
+    require(actor, "sow.curate_library", clause)
     check_template(body)
     clause = Clause.objects.select_for_update().get(pk=clause.pk)
     last = clause.versions.aggregate(m=Max("number"))["m"] or 0
-    return ClauseVersion.objects.create(clause=clause, number=last + 1, body=body,
-                                        guidance=guidance, created_by=actor)
-
-
-@transaction.atomic
-def clause_version_set_status(*, actor, version, status):
-    _require_librarian(actor)
-    if status not in ClauseVersion.Status.values:
-        raise DomainError("The status is draft, published or retired.", rule="invalid_field",
-                          field="status")
-    version = ClauseVersion.objects.select_for_update().get(pk=version.pk)
-    version.status = status
-    version.save(update_fields=["status"])
+    version = ClauseVersion.objects.create(clause=clause, number=last + 1, body=body,
+                                           guidance=guidance, created_by=actor)
+    _audit_library(actor, clause, "clause_version.created", version,
+                   {"clause": clause.key, "number": version.number})
     return version
 
 
 @transaction.atomic
+def clause_version_set_status(*, actor, version, status):
+    require(actor, "sow.curate_library", version)
+    if status not in ClauseVersion.Status.values:
+        raise DomainError("The status is draft, published or retired.", rule="invalid_field",
+                          field="status")
+    version = ClauseVersion.objects.select_for_update().select_related(
+        "clause__organisation").get(pk=version.pk)
+    if version.status == status:
+        return version
+    return transition(version, table=CLAUSE_VERSION_TRANSITIONS, to=status, actor=actor,
+                      verb="clause_version.status_changed", noun="clause version",
+                      organisation=_library_chain(actor, version.clause),
+                      audit_after={"clause": version.clause.key, "number": version.number})
+
+
+@transaction.atomic
 def clause_create(*, actor, key, category, title, body, guidance="", resolves=()):
-    _require_librarian(actor)
+    require(actor, "sow.curate_library")
     check_template(body)
     try:
         with transaction.atomic():
             clause = Clause.objects.create(key=key, category=category, title=title,
-                                           resolves=list(resolves))
+                                           resolves=list(resolves),
+                                           organisation=actor.organisation)
     except IntegrityError as exc:
         raise DomainError(f"A clause with the key “{key}” exists already.", rule="duplicate",
                           field="key") from exc
     ClauseVersion.objects.create(clause=clause, number=1, body=body, guidance=guidance,
                                  created_by=actor)
+    _audit_library(actor, clause, "clause.created", clause,
+                   {"key": key, "category": category, "title": title})
     return clause
 
 
@@ -178,7 +194,7 @@ def _touch(sow, actor):
 
 @transaction.atomic
 def sow_create(*, actor, engagement, title):
-    require(actor, engagement, DRAFTER_ROLES, action="draft SOWs")
+    require(actor, "sow.draft_sow", engagement)
     if not title.strip():
         raise DomainError("Give the SOW a title.", rule="invalid_field", field="title")
     sow = SowDocument.objects.create(engagement=engagement, title=title.strip(),
@@ -191,7 +207,7 @@ def sow_create(*, actor, engagement, title):
 @transaction.atomic
 def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_version=None):
     """Append a pinned clause version (or a generated schedule) at the end of the SOW."""
-    require(actor, sow.engagement, DRAFTER_ROLES, action="draft SOWs")
+    require(actor, "sow.draft_sow", sow.engagement)
     sow = _lock_sow(sow, expected_version)
     if (clause_version is None) == (not schedule):
         raise DomainError("Add either a clause or a schedule.", rule="invalid_field",
@@ -219,7 +235,7 @@ def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_ve
 @transaction.atomic
 def sow_section_edit(*, actor, section, override_body, expected_version=None):
     """Keep an edited text for one section (an override of its pinned clause version)."""
-    require(actor, section.sow.engagement, DRAFTER_ROLES, action="draft SOWs")
+    require(actor, "sow.draft_sow", section.sow.engagement)
     sow = _lock_sow(section.sow, expected_version)
     if section.schedule:
         raise RuleViolation("Schedules are generated from the engagement; edit the ladder, "
@@ -245,7 +261,7 @@ def sow_section_edit(*, actor, section, override_body, expected_version=None):
 
 @transaction.atomic
 def sow_section_remove(*, actor, section, expected_version=None):
-    require(actor, section.sow.engagement, DRAFTER_ROLES, action="draft SOWs")
+    require(actor, "sow.draft_sow", section.sow.engagement)
     sow = _lock_sow(section.sow, expected_version)
     heading = section.heading
     section.delete()
@@ -260,7 +276,7 @@ def sow_section_remove(*, actor, section, expected_version=None):
 @transaction.atomic
 def sow_reorder(*, actor, sow, order, expected_version=None):
     """Put the sections in the given order (a list of every section id, once)."""
-    require(actor, sow.engagement, DRAFTER_ROLES, action="draft SOWs")
+    require(actor, "sow.draft_sow", sow.engagement)
     sow = _lock_sow(sow, expected_version)
     ids = list(sow.sections.values_list("pk", flat=True))
     if sorted(ids) != sorted(order):
@@ -346,7 +362,7 @@ def sow_evaluate(sow, sections=None):
 
 def sow_preview(*, actor, sow, body):
     """Render text with the engagement's real data, without saving anything."""
-    require(actor, sow.engagement, DRAFTER_ROLES, action="preview clause text")
+    require(actor, "sow.draft_sow", sow.engagement)
     try:
         return render(body, build_context(sow.engagement_id), known_variables=VARIABLES.keys())
     except ClauseTemplateError as exc:
@@ -391,7 +407,7 @@ def sow_freeze(*, actor, sow, justification="", expected_version=None):
     error refuses the freeze; 3. run the check — error findings need a written justification;
     4. store HTML, SHA-256 and the source structure; 5. audit `sow.frozen`.
     """
-    require(actor, sow.engagement, DRAFTER_ROLES, action="freeze SOW versions")
+    require(actor, "sow.draft_sow", sow.engagement)
     sow = _lock_sow(sow, expected_version)
     sections = list(sow.sections.select_related("clause_version__clause"))
     if not sections:
@@ -436,18 +452,32 @@ def sow_freeze(*, actor, sow, justification="", expected_version=None):
 
 # --- Version status: draft → in_review → approved (two keys) → signed ---------------------
 
+VS = SowVersion.Status
+# The one table of SOW version moves; approval comes only from the two-key request.
+SOW_VERSION_TRANSITIONS = {
+    VS.DRAFT: {VS.IN_REVIEW},
+    VS.IN_REVIEW: {VS.APPROVED, VS.DRAFT},
+    VS.APPROVED: {VS.SIGNED},
+    VS.SIGNED: set(),
+}
+CV = ClauseVersion.Status
+CLAUSE_VERSION_TRANSITIONS = {
+    CV.DRAFT: {CV.PUBLISHED, CV.RETIRED},
+    CV.PUBLISHED: {CV.RETIRED},
+    CV.RETIRED: {CV.PUBLISHED},
+}
+
+
 def _set_status(version, actor, to, reason=""):
-    before = version.status
-    SowVersion.objects.filter(pk=version.pk).update(status=to)
-    version.status = to
-    audit_record(engagement=version.sow.engagement, actor=actor, verb="sow_version.status_changed",
-                 obj=version, before={"status": before}, after={"status": to}, reason=reason)
+    transition(version, table=SOW_VERSION_TRANSITIONS, to=to, actor=actor,
+               verb="sow_version.status_changed", engagement=version.sow.engagement,
+               noun="SOW version", reason=reason)
 
 
 @transaction.atomic
 def sow_version_submit(*, actor, version):
     """Ask for the two keys on a frozen version."""
-    require(actor, version.sow.engagement, DRAFTER_ROLES, action="submit SOW versions")
+    require(actor, "sow.draft_sow", version.sow.engagement)
     version = lock(version, engagement_id=version.sow.engagement_id)
     if version.status != SowVersion.Status.DRAFT:
         raise RuleViolation(f"Version {version.number} is {version.get_status_display().lower()}"
@@ -487,8 +517,7 @@ register_approval_handler(ApprovalRequest.Kind.SOW_VERSION,
 def sow_version_sign(*, actor, version, signed_on, signatories):
     """Record the signature of an approved version: the date and who signed for each side."""
     engagement = version.sow.engagement
-    require(actor, engagement, {Role.LEADERSHIP, Role.PROCUREMENT, Role.ADMIN},
-            action="record signatures")
+    require(actor, "sow.sign_version", engagement)
     version = lock(version, engagement_id=engagement.pk)
     if version.status != SowVersion.Status.APPROVED:
         raise RuleViolation("Only an approved version can be signed.", rule="status_flow")

@@ -10,10 +10,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import Q
 from django.utils import timezone
 
+from common.errors import RuleViolation
 from engagement.audit import audit_record
-from engagement.errors import RuleViolation
 from engagement.models import Approval, ApprovalRequest
-from engagement.services._common import require_party
+from engagement.rules import require
 
 from ..models import RenderJob, SowVersion
 from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
@@ -41,7 +41,7 @@ def render_request(*, actor, version):
     finished), else a new one enqueued on commit. Returns (job, created). A job left running
     far past the task's time limit (its worker vanished for good) is failed and replaced."""
     if actor is not None:
-        require_party(actor, version.sow.engagement, action="render contracts")
+        require(actor, "sow.render_contract", version)
     variant = variant_for(version)
     live = RenderJob.objects.filter(sow_version=version, variant=variant).exclude(
         status=RenderJob.Status.FAILED).first()

@@ -1,8 +1,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
-from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from engagement.errors import DomainError, NotAllowed
+from common.errors import DomainError, NotAllowed
 from engagement.models import AuditEvent, Engagement
 from tests.engagement.factories import UserFactory, make_engagement
 

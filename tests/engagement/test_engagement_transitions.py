@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
+from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
-from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import AuditEvent
 from tests.engagement.factories import define_outcomes, make_engagement
 

@@ -1,7 +1,7 @@
 import pytest
 
+from common.errors import ConflictError, DomainError, NotAllowed, RuleViolation
 from engagement import services
-from engagement.errors import ConflictError, DomainError, NotAllowed, RuleViolation
 from engagement.models import AuditEvent
 from tests.engagement.factories import define_outcomes
 

@@ -1,7 +1,7 @@
 import pytest
 
+from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
-from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import AcceptanceCriterion, AuditEvent, Milestone
 from tests.engagement.factories import make_engagement
 
@@ -116,7 +116,7 @@ def test_milestone_weeks_must_fit_the_engagement(engagement, people):
 
 
 def test_concurrent_edit_with_stale_version_is_a_conflict(engagement, people):
-    from engagement.errors import ConflictError
+    from common.errors import ConflictError
 
     m = generate(engagement, people["pm"])[0]
     services.milestone_update(actor=people["pm"], milestone=m, data={"title": "Mine"},

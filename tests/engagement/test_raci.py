@@ -1,7 +1,7 @@
 import pytest
 
+from common.errors import DomainError, NotAllowed
 from engagement import services
-from engagement.errors import DomainError, NotAllowed
 from engagement.models import AuditEvent, RaciAssignment
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection
 
+from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
-from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import Approval, ApprovalRequest, AuditEvent, Milestone
 from tests.engagement.factories import UserFactory, make_engagement
 from tests.engagement.helpers import accept, submit

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services as engagement_services
-from engagement.errors import DomainError, NotAllowed, RuleViolation
 from engagement.models import ApprovalRequest, AuditEvent, Notification
 from payments import services as pay
 from payments.models import PaymentMilestone

@@ -78,7 +78,7 @@ def test_saving_a_clause_version_reports_template_errors_with_lines(people):
 
 
 def test_vendor_cannot_curate_the_library(people):
-    from engagement.errors import NotAllowed
+    from common.errors import NotAllowed
 
     services.library_load()
     with pytest.raises(NotAllowed):

@@ -3,8 +3,8 @@ from django.contrib.admin.sites import site
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
+from common.errors import ConflictError, NotAllowed, RuleViolation
 from engagement import services as engagement_services
-from engagement.errors import ConflictError, NotAllowed, RuleViolation
 from engagement.models import ApprovalRequest, AuditEvent
 from sow import services
 from sow.models import FrozenVersionError, SowVersion

@@ -203,7 +203,7 @@ class Command(BaseCommand):
         procurement = users["procurement"]
         sow = sow_services.sow_create(actor=procurement, engagement=engagement,
                                       title="Statement of work: support-reply LLM fine-tune")
-        versions = fix_clauses(DEMO_SOW)
+        versions = fix_clauses(DEMO_SOW, user=procurement)
         for key in DEMO_SOW:
             sow_services.sow_section_add(actor=procurement, sow=sow, clause_version=versions[key])
         for schedule in ("ladder", "raci", "kpis", "staffing", "enablement", "payments"):

@@ -1,0 +1,34 @@
+"""Tenancy for the clause library (SOW documents use the engagement-scoped managers)."""
+
+from django.db import models
+from django.db.models import Q
+
+
+def _client_side(user):
+    org = getattr(user, "organisation", None)
+    return org is not None and org.kind == "client"
+
+
+class ClauseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The shared starter library and the user's own organisation's clauses."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id))
+
+
+class ClauseVersionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Versions of visible clauses. Drafts are work in progress: only the owner sees those
+        of its own clauses, and only client-side users those of the shared library."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        own = Q(clause__organisation_id=user.organisation_id)
+        shared = Q(clause__organisation__isnull=True)
+        settled = Q(status__in=["published", "retired"])
+        drafts = own | (shared if _client_side(user) else Q(pk__in=[]))
+        return self.filter(own | shared).filter(settled | drafts)
