@@ -4,11 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from engagement.views import healthz
 from payments.api.views import EvaluateGatesView
 from sow.pdf_views import contracts
 
 from .api_router import router
+from .healthz import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagement:list", permanent=False)),

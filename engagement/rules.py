@@ -215,11 +215,20 @@ define("engagement.decide_approval",
 # --- Preconditions other apps contribute to engagement transitions ----------------------------
 
 _checks = defaultdict(list)
+_fixes = defaultdict(list)
 
 
-def register_transition_check(to_status, check):
+def register_transition_check(to_status, check, *, fix=None):
+    """`check(engagement)` returns problems in plain words; `fix` is (label, url name) of the
+    page where they are fixed, shown beside them."""
     if check not in _checks[to_status]:
         _checks[to_status].append(check)
+        if fix:
+            _fixes[to_status].append({"label": fix[0], "url_name": fix[1]})
+
+
+def transition_fixes(to_status):
+    return list(_fixes[to_status])
 
 
 def transition_problems(engagement, to_status):

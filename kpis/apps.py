@@ -6,9 +6,11 @@ class KpisConfig(AppConfig):
     verbose_name = "KPIs"
 
     def ready(self):
+        from engagement.extensions import register_tab
         from engagement.rules import register_transition_check
 
         from . import rules  # noqa: F401 - registers the app's permissions
         from .services import activation_problems
 
-        register_transition_check("active", activation_problems)
+        register_transition_check("active", activation_problems, fix=("Go to KPIs", "kpis:list"))
+        register_tab("kpis", "KPIs", "kpis:list", order=60)

@@ -6,9 +6,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
+        from engagement.extensions import register_tab
         from engagement.rules import register_transition_check
 
         # Importing registers: signal receivers, permissions, the release two-key handler.
         from . import receivers, rules, services  # noqa: F401
 
-        register_transition_check("active", services.fixed_fee_problems)
+        register_transition_check("active", services.fixed_fee_problems,
+                                  fix=("Go to payments", "payments:schedule"))
+        register_tab("payments", "Payments", "payments:schedule", order=50)

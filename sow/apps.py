@@ -6,7 +6,12 @@ class SowConfig(AppConfig):
     verbose_name = "SOW"
 
     def ready(self):
-        from . import (
-            rules,  # noqa: F401 - registers the app's permissions
-            services,  # noqa: F401 - registers the SOW-version two-key handler
-        )
+        from engagement.extensions import register_panel, register_tab
+
+        # Importing registers: permissions, the SOW-version two-key handler.
+        from . import rules, services  # noqa: F401
+        from .panels import sow_panel_context
+
+        register_tab("sow", "SOW", "sow:list", order=40)
+        register_panel("sow", "Statement of work", "sow/_engagement_sow_summary.html",
+                       sow_panel_context, order=10)

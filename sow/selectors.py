@@ -26,6 +26,15 @@ def versions_visible(*, user):
     return SowVersion.objects.visible_to(user).select_related("sow__engagement", "author")
 
 
+def latest_frozen_versions(*, engagement):
+    """Latest frozen version of each SOW with its check score at freezing (one query)."""
+    latest = {}
+    for v in SowVersion.objects.filter(sow__engagement=engagement).select_related("sow").defer(
+            "html").order_by("sow_id", "number"):
+        latest[v.sow_id] = v
+    return list(latest.values())
+
+
 def latest_versions_for(*, engagement):
     """Each SOW of the engagement with its newest frozen version number and status."""
     return list(SowDocument.objects.filter(engagement=engagement).annotate(

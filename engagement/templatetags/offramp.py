@@ -3,6 +3,30 @@ from django import template
 register = template.Library()
 
 
+@register.simple_tag
+def engagement_tab_list():
+    """The engagement tabs: the core's and those other apps registered."""
+    from ..extensions import tabs
+
+    return tabs()
+
+
+@register.simple_tag(takes_context=True)
+def engagement_panels(context, engagement):
+    """The summary panels other apps registered for the overview, rendered in order (without
+    the request, so context processors do not run again for each panel)."""
+    from django.template.loader import render_to_string
+    from django.utils.html import format_html_join
+
+    from ..extensions import panels
+
+    user = context.get("user")
+    return format_html_join("\n", "{}", (
+        (render_to_string(p.template, {**p.context(engagement, user), "engagement": engagement,
+                                       "user": user, "panel": p}),)
+        for p in panels()))
+
+
 @register.filter
 def card_widget(field, card_pk):
     """Render a field with an id unique to one milestone card (the same form repeats per card)."""

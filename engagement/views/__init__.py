@@ -8,7 +8,6 @@ from .engagements import (
     engagement_edit,
     engagement_list,
     engagement_transition,
-    healthz,
     staffing_add,
     staffing_remove,
 )
@@ -16,5 +15,5 @@ from .engagements import (
 __all__ = [
     "approvals", "ladder", "raci", "apply_domain_error", "baseline_record", "engagement_audit",
     "engagement_create", "engagement_detail", "engagement_edit", "engagement_list",
-    "engagement_transition", "healthz", "staffing_add", "staffing_remove",
+    "engagement_transition", "staffing_add", "staffing_remove",
 ]

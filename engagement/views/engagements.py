@@ -4,12 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ConflictError, DomainError
@@ -19,6 +16,7 @@ from ..audit import audit_verify
 from ..filtersets import EngagementFilter
 from ..forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
 from ..models import Engagement, ReadinessBaseline
+from ..rules import transition_fixes
 
 
 def apply_domain_error(form, exc):
@@ -108,7 +106,8 @@ def engagement_edit(request, pk):
 def engagement_detail(request, pk):
     engagement = selectors.engagement_get(user=request.user, pk=pk, for_page=True)
     next_moves = [
-        {"to": to, "problems": services.engagement_transition_problems(engagement, to)}
+        {"to": to, "problems": services.engagement_transition_problems(engagement, to),
+         "fixes": transition_fixes(to)}
         for to in sorted(services.ENGAGEMENT_TRANSITIONS[engagement.status])
     ]
     people = selectors.engagement_people(engagement=engagement)
@@ -211,28 +210,3 @@ def engagement_audit(request, pk):
         "week": engagement.week_of(timezone.localdate()),
     })
 
-
-@never_cache
-def healthz(request):
-    """Liveness and dependencies: the database always, the broker when one is configured."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
-        checks["database"] = {"ok": False, "error": str(exc)}
-    broker = settings.CELERY_BROKER_URL
-    if not broker:
-        checks["broker"] = {"ok": True, "mode": "inline"}
-    else:
-        from config.celery_app import app
-
-        try:
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
-            checks["broker"] = {"ok": True, "mode": "redis"}
-        except Exception as exc:  # noqa: BLE001
-            checks["broker"] = {"ok": False, "mode": "redis", "error": str(exc)}
-    ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

@@ -1,0 +1,44 @@
+"""What other apps add to the engagement pages, registered from their `AppConfig.ready()`.
+
+The core's templates name none of the feature apps: the header's tabs and the overview's
+summary panels come from here, so the core never imports sow, payments or kpis.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str  # the `tab` a page passes to the header, to mark the current tab
+    label: str
+    url_name: str  # reversed with the engagement's pk
+    order: int
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    template: str
+    context: object  # callable(engagement, user) -> dict for the template
+    order: int
+
+
+_tabs = {}
+_panels = {}
+
+
+def register_tab(key, label, url_name, *, order):
+    _tabs[key] = Tab(key, label, url_name, order)
+
+
+def register_panel(key, title, template, context, *, order):
+    _panels[key] = Panel(key, title, template, context, order)
+
+
+def tabs():
+    return sorted(_tabs.values(), key=lambda t: t.order)
+
+
+def panels():
+    return sorted(_panels.values(), key=lambda p: p.order)
