@@ -1,8 +1,16 @@
-"""Filters shared by the engagement list page and the API."""
+"""Filters shared by list pages and the API (one definition per list)."""
 
 import django_filters
 
-from .models import AuditEvent, Engagement, Organisation
+from . import selectors
+from .models import (
+    AcceptanceCriterion,
+    ApprovalRequest,
+    AuditEvent,
+    Engagement,
+    Milestone,
+    Organisation,
+)
 
 
 def _visible_clients(request):
@@ -29,3 +37,41 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["engagement", "verb"]
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    engagement = django_filters.NumberFilter(field_name="engagement_id")
+    status = django_filters.ChoiceFilter(choices=Milestone.Status.choices)
+    stream = django_filters.ChoiceFilter(choices=Milestone.Stream.choices)
+
+    class Meta:
+        model = Milestone
+        fields = ["engagement", "status", "stream"]
+
+
+class CriterionFilter(django_filters.FilterSet):
+    milestone = django_filters.NumberFilter(field_name="milestone_id")
+    engagement = django_filters.NumberFilter(field_name="milestone__engagement_id")
+    status = django_filters.ChoiceFilter(choices=AcceptanceCriterion.Status.choices)
+
+    class Meta:
+        model = AcceptanceCriterion
+        fields = ["milestone", "engagement", "status"]
+
+
+class ApprovalRequestFilter(django_filters.FilterSet):
+    engagement = django_filters.NumberFilter(field_name="engagement_id")
+    kind = django_filters.ChoiceFilter(choices=ApprovalRequest.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=ApprovalRequest.Status.choices)
+    mine = django_filters.BooleanFilter(method="filter_mine",
+                                        label="Only requests you can turn a key on now")
+
+    class Meta:
+        model = ApprovalRequest
+        fields = ["engagement", "kind", "status", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=selectors.approvals_inbox(user=self.request.user)
+                               .values("pk"))

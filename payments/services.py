@@ -221,6 +221,13 @@ def _payments_url(engagement_id):
     return reverse("payments:schedule", kwargs={"pk": engagement_id})
 
 
+def payments_check_gates(*, actor, engagement):
+    """Someone asks for the gates to be checked now (the page's button and the API): the same
+    set-based evaluation as the tracker, scoped to the engagement. Returns the applied moves."""
+    require(actor, "payments.check_gates", engagement)
+    return payments_evaluate(engagement_ids=[engagement.pk])
+
+
 def _reason(move):
     if move.gate_met:
         return "The gate is met: every condition holds."

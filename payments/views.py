@@ -103,7 +103,11 @@ def payment_action(request, pk, payment_pk):
 @require_POST
 def evaluate_gates(request, pk):
     engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
-    moved = payment_services.payments_evaluate(engagement_ids=[engagement.pk])
+    try:
+        moved = payment_services.payments_check_gates(actor=request.user, engagement=engagement)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:schedule", pk=pk)
     messages.success(request, f"Gates checked: {len(moved)} payment"
                               f"{'s' if len(moved) != 1 else ''} changed state.")
     return redirect("payments:schedule", pk=pk)

@@ -51,9 +51,12 @@ def _file_response(fieldfile, *, filename, content_type, attachment):
 @login_required
 def pdf_download(request, pk, sow_pk, number):
     version = _version(request, pk, sow_pk, number)
-    job = pdf_services.current_job(version)
-    if job is None or job.status != RenderJob.Status.SUCCEEDED:
-        raise Http404("No PDF is ready for this version yet.")
+    try:
+        job = pdf_services.ready_job(version=version)
+    except DomainError as exc:
+        # The API answers 409 with the same rule; a person is taken to where it is generated.
+        messages.error(request, exc.message)
+        return redirect("sow:version", pk=pk, sow_pk=sow_pk, number=number)
     return _file_response(job.pdf, filename=job.download_name, content_type="application/pdf",
                           attachment=True)
 

@@ -18,6 +18,16 @@ class ClauseQuerySet(models.QuerySet):
             return self.all()
         return self.filter(Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id))
 
+    def search(self, query):
+        """Title, key, or the text or guidance of any version."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(title__icontains=query) | Q(key__icontains=query)
+            | Q(versions__body__icontains=query) | Q(versions__guidance__icontains=query)
+        ).distinct()
+
 
 class ClauseVersionQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -1,6 +1,6 @@
 """Reads for SOW pages and endpoints, scoped by the engagement's tenancy rule."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
 from .models import Clause, ClauseVersion, SowDocument, SowSection, SowVersion
@@ -48,12 +48,7 @@ def library(*, user, query="", category=""):
         Prefetch("versions", queryset=published.order_by("-number"), to_attr="published"))
     if category:
         clauses = clauses.filter(category=category)
-    if query:
-        clauses = clauses.filter(
-            Q(title__icontains=query) | Q(key__icontains=query)
-            | Q(versions__body__icontains=query) | Q(versions__guidance__icontains=query)
-        ).distinct()
-    return clauses
+    return clauses.search(query)
 
 
 def clause_get(*, user, key):

@@ -1,5 +1,4 @@
 from celery import shared_task
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 
@@ -11,5 +10,4 @@ def render_contract_pdf(job_id):
     """Render one contract PDF. Transient errors retry with backoff; the service is idempotent."""
     from .services.pdf import render_job_execute
 
-    return render_job_execute(
-        job_id, first_attempt_delay=getattr(settings, "OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY", 0))
+    return render_job_execute(job_id)

@@ -18,6 +18,7 @@ from engagement.views import apply_domain_error
 from . import selectors, services
 from .checks import RULE_TITLES
 from .context import VARIABLES
+from .filtersets import ClauseFilter
 from .forms import (
     ClauseCreateForm,
     ClauseVersionForm,
@@ -225,8 +226,8 @@ def sow_preview(request, pk, sow_pk):
 def library_search(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     query = request.GET.get("q", "").strip()
-    clauses = list(selectors.library(user=request.user, query=query,
-                                     category=request.GET.get("category", ""))[:25])
+    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user)
+                                ).qs[:25])
     return render(request, "sow/_library_results.html", {"sow": sow, "clauses": clauses,
                                                          "query": query})
 
@@ -308,7 +309,7 @@ def sow_redline(request, pk, sow_pk):
 def library(request):
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
-    clauses = list(selectors.library(user=request.user, query=query, category=category))
+    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user)).qs)
     for c in clauses:
         c.resolves_titles = [RULE_TITLES.get(r, r) for r in c.resolves]
     groups = [{"category": c, "clauses": [x for x in clauses if x.category == c.value]}

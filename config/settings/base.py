@@ -241,4 +241,3 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Testing only: pause the first attempt of a PDF render so CI can kill the worker mid-render.
-OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY = env.float("OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY", default=0.0)

@@ -1,7 +1,6 @@
 """API for the ladder, criteria, RACI and two-key approvals. Viewsets stay thin: input
 serializer → service → output serializer."""
 
-import django_filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from common.api import if_match_version
 from engagement import selectors, services
+from engagement.filtersets import ApprovalRequestFilter, CriterionFilter, MilestoneFilter
 from engagement.models import (
     AcceptanceCriterion,
     Approval,
@@ -48,16 +48,6 @@ def warnings_by_milestone(engagement_ids):
             if pk is not None:
                 out.setdefault(pk, []).append(message)
     return out
-
-
-class MilestoneFilter(django_filters.FilterSet):
-    engagement = django_filters.NumberFilter(field_name="engagement_id")
-    status = django_filters.ChoiceFilter(choices=Milestone.Status.choices)
-    stream = django_filters.ChoiceFilter(choices=Milestone.Stream.choices)
-
-    class Meta:
-        model = Milestone
-        fields = ["engagement", "status", "stream"]
 
 
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -142,16 +132,6 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._detail(pk)
 
 
-class CriterionFilter(django_filters.FilterSet):
-    milestone = django_filters.NumberFilter(field_name="milestone_id")
-    engagement = django_filters.NumberFilter(field_name="milestone__engagement_id")
-    status = django_filters.ChoiceFilter(choices=AcceptanceCriterion.Status.choices)
-
-    class Meta:
-        model = AcceptanceCriterion
-        fields = ["milestone", "engagement", "status"]
-
-
 class CriterionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     """Acceptance criteria with their evidence."""
@@ -183,24 +163,6 @@ class CriterionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         services.criterion_verify(actor=request.user, criterion=criterion,
                                   **data.validated_data)
         return Response(CriterionSerializer(self.get_queryset().get(pk=pk)).data)
-
-
-class ApprovalRequestFilter(django_filters.FilterSet):
-    engagement = django_filters.NumberFilter(field_name="engagement_id")
-    kind = django_filters.ChoiceFilter(choices=ApprovalRequest.Kind.choices)
-    status = django_filters.ChoiceFilter(choices=ApprovalRequest.Status.choices)
-    mine = django_filters.BooleanFilter(method="filter_mine",
-                                        label="Only requests you can turn a key on now")
-
-    class Meta:
-        model = ApprovalRequest
-        fields = ["engagement", "kind", "status", "mine"]
-
-    def filter_mine(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(pk__in=selectors.approvals_inbox(user=self.request.user)
-                               .values("pk"))
 
 
 class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):

@@ -118,13 +118,12 @@ class PaymentMilestoneViewSet(viewsets.ViewSet):
 
 
 class EvaluateGatesView(APIView):
-    """POST /api/v1/engagements/{id}/evaluate-gates/: queue an evaluation of its gates (202)."""
+    """POST /api/v1/engagements/{id}/evaluate-gates/: check its gates now, as the page's
+    "Check gates now" does (202, with how many payments changed state)."""
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request, pk):
-        from django.db import transaction
-
         engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
-        transaction.on_commit(lambda: payment_services.enqueue_evaluation(engagement.pk))
-        return Response({"detail": "Gate evaluation queued.", "engagement": engagement.pk},
-                        status=status.HTTP_202_ACCEPTED)
+        moved = payment_services.payments_check_gates(actor=request.user, engagement=engagement)
+        return Response({"detail": "Gates checked.", "engagement": engagement.pk,
+                         "changed": len(moved)}, status=status.HTTP_202_ACCEPTED)

@@ -1,7 +1,6 @@
 """SOW API: clause library, SOW documents and sections, check, preview, freeze, versions and
 redlines. Input serializer → service → output serializer."""
 
-import django_filters
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -15,7 +14,8 @@ from common.api import if_match_version
 from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
 from sow import selectors, services
-from sow.models import Clause, RenderJob, SowDocument, SowSection
+from sow.filtersets import ClauseFilter, SowFilter
+from sow.models import RenderJob, SowSection
 from sow.redline import redline
 from sow.services import pdf as pdf_services
 
@@ -32,19 +32,6 @@ from .serializers import (
     SowSerializer,
     SowVersionSerializer,
 )
-
-
-class ClauseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search title, key and text")
-    category = django_filters.CharFilter()
-
-    class Meta:
-        model = Clause
-        fields = ["q", "category"]
-
-    def search(self, queryset, name, value):
-        return queryset.filter(pk__in=selectors.library(user=self.request.user,
-                                                       query=value).values("pk"))
 
 
 class ClauseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -70,14 +57,6 @@ class ClauseViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(ClauseVersionSerializer(version).data, status=status.HTTP_201_CREATED)
         return Response(ClauseVersionSerializer(
             selectors.clause_versions(user=request.user, clause=clause), many=True).data)
-
-
-class SowFilter(django_filters.FilterSet):
-    engagement = django_filters.NumberFilter(field_name="engagement_id")
-
-    class Meta:
-        model = SowDocument
-        fields = ["engagement"]
 
 
 class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

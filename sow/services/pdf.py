@@ -17,6 +17,7 @@ from engagement.rules import require
 
 from ..models import RenderJob, SowVersion
 from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
+from ..signals import render_claimed
 
 logger = logging.getLogger("offramp.pdf")
 TRANSIENT = (OperationalError, InterfaceError)
@@ -102,7 +103,7 @@ def _approvals(version):
                                         decision="approve").select_related("user").order_by("at"))
 
 
-def render_job_execute(job_id, *, first_attempt_delay=0.0):
+def render_job_execute(job_id):
     """Render one job. Safe to run twice: the claim and the conditional finish make sure one
     PDF is recorded, whatever a killed or repeated worker did before.
 
@@ -113,8 +114,7 @@ def render_job_execute(job_id, *, first_attempt_delay=0.0):
     job = _claim(job_id)
     if job is None:
         return "already-finished"
-    if first_attempt_delay and job.attempts == 1:
-        time.sleep(first_attempt_delay)  # test seam: lets CI kill a worker mid-render
+    render_claimed.send(sender=RenderJob, job=job)
     version = job.sow_version
     started = time.monotonic()
     try:
