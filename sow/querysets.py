@@ -31,8 +31,9 @@ class ClauseQuerySet(models.QuerySet):
 
 class ClauseVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Versions of visible clauses. Drafts are work in progress: only the owner sees those
-        of its own clauses, and only client-side users those of the shared library."""
+        """Versions of visible clauses. Drafts are work in progress: an organisation sees the
+        drafts of its own clauses, and of the shared library those its own people wrote (or
+        the library file brought in, for client-side users)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -40,5 +41,7 @@ class ClauseVersionQuerySet(models.QuerySet):
         own = Q(clause__organisation_id=user.organisation_id)
         shared = Q(clause__organisation__isnull=True)
         settled = Q(status__in=["published", "retired"])
-        drafts = own | (shared if _client_side(user) else Q(pk__in=[]))
+        shared_drafts = shared & (Q(created_by__organisation_id=user.organisation_id)
+                                  | Q(created_by__isnull=True))
+        drafts = own | (shared_drafts if _client_side(user) else Q(pk__in=[]))
         return self.filter(own | shared).filter(settled | drafts)

@@ -37,3 +37,13 @@ def card_widget(field, card_pk):
 def side_for(engagement, user):
     """The user's side in the engagement ("internal", "vendor" or None), for display."""
     return user.side_in(engagement) if user.is_authenticated else None
+
+
+@register.simple_tag
+def can(permission, user, obj=None):
+    """`{% can "payments.request_release" user payment as can_release %}`: the permission
+    source itself (django-rules' own tag asks `user.has_perm`, which lets every superuser
+    through, so it would show a control on a closed engagement that the service refuses)."""
+    from ..rules import can as allowed
+
+    return allowed(user, permission, obj)

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from engagement import services
 from tests.engagement.helpers import submit
-from tests.engagement.test_query_counts import counts_at_sizes
+from tests.querycounts import counts_at_sizes
 
 pytestmark = pytest.mark.django_db
 

@@ -1,30 +1,13 @@
 """List and detail reads cost the same number of queries at 5 rows as at 50."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from engagement import services
 from tests.engagement.factories import make_engagement
+from tests.querycounts import count_queries, counts_at_sizes
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(fn):
-    with CaptureQueriesContext(connection) as ctx:
-        response = fn()
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
-def counts_at_sizes(grow, fetch, sizes=(5, 50)):
-    """Query counts of `fetch` after growing the data to each size (grow(n) is idempotent)."""
-    counts = []
-    for n in sizes:
-        grow(n)
-        counts.append(count_queries(fetch))
-    return counts
 
 
 def grow_engagements(people, orgs, n):

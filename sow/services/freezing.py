@@ -1,0 +1,70 @@
+"""Freezing a draft into an immutable, hashed version."""
+
+import hashlib
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from common.errors import RuleViolation
+from engagement.audit import audit_record
+from engagement.rules import require
+
+from ..checks import ERROR
+from ..models import (
+    SowVersion,
+)
+from .composition import document_html, engagement_facts
+from .drafting import _lock_sow
+from .evaluation import sow_evaluate
+
+
+@transaction.atomic
+def sow_freeze(*, actor, sow, justification="", expected_version=None):
+    """Freeze the draft into an immutable version.
+
+    1. lock the SOW (a stale editor is a conflict); 2. render every section — any template
+    error refuses the freeze; 3. run the check — error findings need a written justification;
+    4. store HTML, SHA-256 and the source structure; 5. audit `sow.frozen`.
+    """
+    require(actor, "sow.draft_sow", sow.engagement)
+    sow = _lock_sow(sow, expected_version)
+    sections = list(sow.sections.select_related("clause_version__clause"))
+    if not sections:
+        raise RuleViolation("Add at least one section before freezing.", rule="empty_sow")
+    rendered, findings, check_score = sow_evaluate(sow, sections)
+    broken = [r for r in rendered if r.error]
+    if broken:
+        raise RuleViolation("These sections do not render: " + "; ".join(
+            f"{r.number}. {r.heading} ({r.error.message})" for r in broken),
+            rule="template_invalid")
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors and not justification.strip():
+        raise RuleViolation(
+            f"The SOW check found {len(errors)} error{'s' if len(errors) != 1 else ''}; "
+            "freezing anyway needs a written justification.", rule="justification_required")
+    facts = engagement_facts(sow.engagement)
+    html = document_html(sow, rendered, facts)
+    last = sow.versions.aggregate(m=Max("number"))["m"] or 0
+    source = {
+        "title": sow.title,
+        "engagement": facts,
+        "sections": [{
+            "position": r.number, "key": r.key, "heading": r.heading,
+            "clause_version": r.section.clause_version_id,
+            "clause_version_number": r.section.clause_version.number
+            if r.section.clause_version_id else None,
+            "schedule": r.section.schedule, "override": bool(r.section.override_body),
+            "body": r.body, "html": r.html,
+        } for r in rendered],
+        "check": {"score": check_score, "findings": [f.as_dict() for f in findings]},
+    }
+    version = SowVersion.objects.create(
+        sow=sow, number=last + 1, html=html, sha256=hashlib.sha256(html.encode()).hexdigest(),
+        source=source, author=actor, created_at=timezone.now(),
+        justification=justification.strip())
+    audit_record(engagement=sow.engagement, actor=actor, verb="sow.frozen", obj=version,
+                 after={"version": version.number, "sha256": version.sha256,
+                        "score": check_score, "errors": len(errors)},
+                 reason=justification.strip())
+    return version
