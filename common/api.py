@@ -1,10 +1,7 @@
-"""API plumbing: optimistic concurrency through ETag / If-Match, and a rules permission class."""
+"""API plumbing: optimistic concurrency through ETag / If-Match."""
 
-import rules
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from .errors import NotAllowed
 from .inputs import parse_id
 
 
@@ -24,26 +21,3 @@ class VersionedMixin:
         response = Response(data, status=status)
         response["ETag"] = f'"{version}"'
         return response
-
-
-class RulesPermission(BasePermission):
-    """DRF asks the permission source (django-rules) what a view declares in
-    `action_permissions` ({action: permission name}); object actions are checked against the
-    object. Refusals are domain errors, so the body names the rule like every other refusal."""
-
-    def _perm(self, view):
-        return getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-
-    def has_permission(self, request, view):
-        perm = self._perm(view)
-        if perm and not getattr(view, "detail_permission", False) and view.action in (
-                "create", "list"):
-            if not rules.has_perm(perm, request.user, None):
-                raise NotAllowed("You may not do this.", rule="role")
-        return True
-
-    def has_object_permission(self, request, view, obj):
-        perm = self._perm(view)
-        if perm and not rules.has_perm(perm, request.user, obj):
-            raise NotAllowed("You may not do this.", rule="role")
-        return True

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from common.admin import ReadOnlyAdminMixin, ScopedAdmin
+
 from .models import (
     AuditEvent,
     Engagement,
@@ -13,44 +15,14 @@ from .models import (
 )
 
 
-def scoped_choices(model, user):
-    """What a user may pick in an admin dropdown of `model`: the tenancy rule again."""
-    if user.is_superuser:
-        return None
-    if model is Engagement:
-        return Engagement.objects.visible_to(user)
-    if model is Organisation:
-        return Organisation.objects.visible_to(user)
-    if model is User:
-        return User.objects.filter(organisation__in=Organisation.objects.visible_to(user))
-    if hasattr(model.objects, "visible_to"):
-        return model.objects.visible_to(user)
-    return None
+class TenantScopedAdmin(ScopedAdmin):
+    """Engagement admin pages: the common scoped base, plus users of visible organisations in
+    user dropdowns (the user model has no `visible_to`)."""
 
-
-class TenantScopedAdmin(admin.ModelAdmin):
-    """Rows whose engagement (reached through `tenant_path`) the user may see, and dropdowns
-    that offer only what the user may see."""
-
-    tenant_path = "engagement"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        visible = Engagement.objects.visible_to(request.user).values("pk")
-        path = self.tenant_path or "pk"
-        return qs.filter(**{f"{path}__in": visible})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        choices = scoped_choices(db_field.related_model, request.user)
-        if choices is not None:
-            kwargs["queryset"] = choices
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        choices = scoped_choices(db_field.related_model, request.user)
-        if choices is not None:
-            kwargs["queryset"] = choices
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    def scoped_choices(self, model, user):
+        if model is User and not user.is_superuser:
+            return User.objects.filter(organisation__in=Organisation.objects.visible_to(user))
+        return super().scoped_choices(model, user)
 
 
 @admin.register(Organisation)
@@ -96,7 +68,6 @@ class EngagementAdmin(TenantScopedAdmin):
     list_display = ["title", "client", "vendor", "format", "status", "start_date"]
     list_filter = ["status", "format"]
     search_fields = ["title"]
-    tenant_path = ""
     # Status moves go through engagement_transition so they are audited.
     readonly_fields = ["status", "version"]
 
@@ -112,15 +83,6 @@ class ReadinessBaselineAdmin(TenantScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(TenantScopedAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ["engagement", "seq", "at", "actor_label", "verb", "object_type"]
     list_filter = ["verb"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

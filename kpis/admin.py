@@ -1,12 +1,11 @@
 from django.contrib import admin
 
-from engagement.admin import TenantScopedAdmin
+from common.admin import ScopedAdmin
 
 from .models import KPI
 
 
 @admin.register(KPI)
-class KPIAdmin(TenantScopedAdmin):
+class KPIAdmin(ScopedAdmin):
     list_display = ["name", "engagement", "layer", "target", "target_date"]
     list_filter = ["layer"]
-    tenant_path = "engagement"

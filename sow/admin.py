@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from engagement.admin import TenantScopedAdmin
+from common.admin import ReadOnlyAdminMixin, ScopedAdmin, ScopedInline
 
 from .models import Clause, ClauseVersion, SowDocument, SowSection, SowVersion
 
 
-class ClauseVersionInline(admin.TabularInline):
+class ClauseVersionInline(ScopedInline):
     model = ClauseVersion
     extra = 0
     fields = ["number", "status", "library_hash"]
@@ -13,7 +13,7 @@ class ClauseVersionInline(admin.TabularInline):
 
 
 @admin.register(Clause)
-class ClauseAdmin(admin.ModelAdmin):
+class ClauseAdmin(ScopedAdmin):
     list_display = ["key", "title", "category"]
     list_filter = ["category"]
     search_fields = ["key", "title"]
@@ -21,29 +21,17 @@ class ClauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(SowDocument)
-class SowDocumentAdmin(TenantScopedAdmin):
+class SowDocumentAdmin(ScopedAdmin):
     list_display = ["title", "engagement", "version", "updated_at"]
-    tenant_path = "engagement"
 
 
 @admin.register(SowSection)
-class SowSectionAdmin(TenantScopedAdmin):
+class SowSectionAdmin(ScopedAdmin):
     list_display = ["sow", "position", "clause_version", "schedule"]
-    tenant_path = "sow__engagement"
 
 
 @admin.register(SowVersion)
-class SowVersionAdmin(TenantScopedAdmin):
+class SowVersionAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """Frozen versions are shown, never changed or deleted here."""
 
     list_display = ["sow", "number", "status", "sha256", "created_at"]
-    tenant_path = "sow__engagement"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

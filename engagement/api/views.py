@@ -2,12 +2,14 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from common.api import if_match_version
 from engagement import selectors, services
 from engagement.filtersets import AuditEventFilter, EngagementFilter
 from engagement.models import ReadinessBaseline, StaffingAssignment
+from engagement.rules import RulesPermission
 
 from .ladder_views import EngagementLadderMixin
 from .serializers import (
@@ -27,6 +29,10 @@ class EngagementViewSet(EngagementLadderMixin, mixins.ListModelMixin,
 
     serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
+    permission_classes = [IsAuthenticated, RulesPermission]
+    action_permissions = {"create": "engagement.add_engagement",
+                          "partial_update": "engagement.change_engagement",
+                          "transition": "engagement.transition_engagement"}
 
     def get_queryset(self):
         qs = selectors.engagement_list(user=self.request.user)

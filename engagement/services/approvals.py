@@ -16,6 +16,7 @@ from common.errors import DomainError, RuleViolation
 
 from ..audit import audit_record
 from ..models import Approval, ApprovalRequest, Side
+from ..transitions import transition
 from ._common import lock_engagement, require, require_party
 
 
@@ -43,6 +44,23 @@ def handler_for(kind):
 def internal_only_kinds():
     """Kinds whose keys only client-side users hold (a vendor's inbox never lists them)."""
     return [kind for kind, handler in _handlers.items() if handler.internal_only]
+
+
+AS = ApprovalRequest.Status
+# The one table of request moves: an open request closes once, one way.
+APPROVAL_TRANSITIONS = {
+    AS.OPEN: {AS.APPROVED, AS.REJECTED, AS.CANCELLED},
+    AS.APPROVED: set(),
+    AS.REJECTED: set(),
+    AS.CANCELLED: set(),
+}
+
+
+def _close(request, actor, to, verb, reason):
+    return transition(request, table=APPROVAL_TRANSITIONS, to=to, actor=actor, verb=verb,
+                      engagement=request.engagement, noun="approval request",
+                      extra={"closed_at": timezone.now(), "closed_reason": reason},
+                      audit_after={"round": request.round}, reason=reason)
 
 
 def _snapshot(request):
@@ -127,25 +145,15 @@ def approval_decide(*, actor, request, decision, reason=""):
     audit_record(engagement=engagement, actor=actor, verb=f"approval.{decision}d", obj=request,
                  after={"request": request.summary, "round": request.round, "side": side,
                         "decision": decision}, reason=reason)
-    before = _snapshot(request)
     if decision == Approval.Decision.REJECT:
-        request.status = ApprovalRequest.Status.REJECTED
-        request.closed_at = timezone.now()
-        request.closed_reason = reason
-        request.save(update_fields=["status", "closed_at", "closed_reason"])
-        audit_record(engagement=engagement, actor=actor, verb="approval.closed", obj=request,
-                     before=before, after=_snapshot(request), reason=reason)
+        _close(request, actor, AS.REJECTED, "approval.closed", reason)
         handler.on_rejected(request=request, actor=actor, reason=reason)
         return key
     approvals = [*approvals_so_far, key]
     if len({a.user_id for a in approvals}) >= 2 and any(a.side == Side.INTERNAL for a in approvals):
         if handler.check:
             handler.check(request=request)
-        request.status = ApprovalRequest.Status.APPROVED
-        request.closed_at = timezone.now()
-        request.save(update_fields=["status", "closed_at"])
-        audit_record(engagement=engagement, actor=actor, verb="approval.closed", obj=request,
-                     before=before, after=_snapshot(request))
+        _close(request, actor, AS.APPROVED, "approval.closed", "")
         handler.on_approved(request=request, actor=actor)
     return key
 
@@ -170,14 +178,7 @@ def approval_cancel(*, actor, request, reason):
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ApprovalRequest.Status.OPEN:
         return request
-    before = _snapshot(request)
-    request.status = ApprovalRequest.Status.CANCELLED
-    request.closed_at = timezone.now()
-    request.closed_reason = reason
-    request.save(update_fields=["status", "closed_at", "closed_reason"])
-    audit_record(engagement=request.engagement, actor=actor, verb="approval.cancelled",
-                 obj=request, before=before, after=_snapshot(request), reason=reason)
-    return request
+    return _close(request, actor, AS.CANCELLED, "approval.cancelled", reason)
 
 
 def open_request_for(subject, kind):

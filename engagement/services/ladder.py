@@ -100,8 +100,9 @@ def ladder_generate(*, actor, engagement, template="default", weeks=None):
             "evidence attached), so it cannot be regenerated. Edit the milestones instead.",
             rule="ladder_has_work")
     removed = Milestone.objects.filter(engagement=engagement).count()
-    ApprovalRequest.objects.filter(engagement=engagement, subject_type="engagement.milestone",
-                                   status="open").update(status="cancelled")
+    for request in ApprovalRequest.objects.filter(
+            engagement=engagement, subject_type="engagement.milestone", status="open"):
+        approval_cancel(actor=actor, request=request, reason="The ladder was regenerated.")
     try:
         with transaction.atomic():
             Milestone.objects.filter(engagement=engagement).delete()

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.errors import RuleViolation
+from common.versioning import versioned_update
 from engagement.audit import audit_record
 from engagement.models import Approval, ApprovalRequest
 from engagement.rules import require
@@ -67,6 +68,21 @@ def render_request(*, actor, version):
     return job, True
 
 
+RS = RenderJob.Status
+# The one table of render-job moves. A running job is claimed again when its worker died
+# (running → running); a finished job never moves.
+RENDER_JOB_TRANSITIONS = {
+    RS.QUEUED: {RS.RUNNING, RS.FAILED},
+    RS.RUNNING: {RS.RUNNING, RS.SUCCEEDED, RS.FAILED},
+    RS.SUCCEEDED: set(),
+    RS.FAILED: set(),
+}
+
+
+def _from(to):
+    return [s for s, targets in RENDER_JOB_TRANSITIONS.items() if to in targets]
+
+
 def _enqueue(job_id):
     from ..tasks import render_contract_pdf
 
@@ -79,7 +95,7 @@ def _claim(job_id):
         job = RenderJob.objects.select_for_update().select_related(
             "sow_version__sow__engagement__client", "sow_version__sow__engagement__vendor").get(
             pk=job_id)
-        if job.status not in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING):
+        if job.status not in _from(RS.RUNNING):
             return None
         job.status = RenderJob.Status.RUNNING
         job.attempts += 1
@@ -145,8 +161,9 @@ def render_job_execute(job_id):
     thumb_file = job.thumbnail.storage.save(
         job.thumbnail.field.generate_filename(job, f"{name}.png"), ContentFile(thumb))
     with transaction.atomic():
-        done = RenderJob.objects.filter(pk=job.pk, status=RenderJob.Status.RUNNING).update(
-            status=RenderJob.Status.SUCCEEDED, pdf=pdf_file, thumbnail=thumb_file, sha256=digest,
+        done = versioned_update(
+            RenderJob.objects.filter(pk=job.pk), old=RS.RUNNING, new=RS.SUCCEEDED,
+            bump_version=False, pdf=pdf_file, thumbnail=thumb_file, sha256=digest,
             page_count=pages, size=len(pdf), render_seconds=round(elapsed, 3),
             warnings=refused, finished_at=timezone.now(), step="Ready")
         if done:
@@ -162,8 +179,9 @@ def render_job_execute(job_id):
 
 def _fail(job, reason, statuses=(RenderJob.Status.RUNNING,)):
     with transaction.atomic():
-        updated = RenderJob.objects.filter(pk=job.pk, status__in=statuses).update(
-            status=RenderJob.Status.FAILED, reason=reason, finished_at=timezone.now(),
+        updated = versioned_update(
+            RenderJob.objects.filter(pk=job.pk), old=[s for s in statuses if s in _from(RS.FAILED)],
+            new=RS.FAILED, bump_version=False, reason=reason, finished_at=timezone.now(),
             step="Stopped")
         if updated:
             audit_record(engagement=job.sow_version.sow.engagement, actor=None,
