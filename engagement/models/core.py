@@ -295,10 +295,9 @@ class ReadinessBaseline(models.Model):
         return f"{self.engagement} baseline {self.stage}"
 
 
-class AuditEvent(models.Model):
-    """One append-only entry of an engagement's hash chain (see engagement.audit)."""
+class ChainEvent(models.Model):
+    """The fields of one append-only, hash-chained event (see engagement.audit)."""
 
-    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="audit_events")
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -313,6 +312,18 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"#{self.seq} {self.verb} by {self.actor_label}"
+
+
+class AuditEvent(ChainEvent):
+    """One entry of an engagement's hash chain."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="audit_events")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -324,31 +335,13 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["engagement", "prev_hash"], name="audit_no_fork"),
         ]
 
-    def __str__(self):
-        return f"#{self.seq} {self.verb} by {self.actor_label}"
 
-
-
-class OrganisationAuditEvent(models.Model):
-    """One append-only entry of an organisation's own hash chain: writes that belong to no
-    engagement (its clause library). Same shape and hashing as AuditEvent."""
+class OrganisationAuditEvent(ChainEvent):
+    """One entry of an organisation's own hash chain: writes that belong to no engagement
+    (its clause library). Same fields and hashing as AuditEvent."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                      related_name="audit_events")
-    seq = models.PositiveIntegerField()
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200)
-    verb = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=80)
-    object_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["organisation_id", "seq"]
@@ -356,6 +349,3 @@ class OrganisationAuditEvent(models.Model):
             models.UniqueConstraint(fields=["organisation", "seq"], name="org_audit_seq_unique"),
             models.UniqueConstraint(fields=["organisation", "prev_hash"], name="org_audit_no_fork"),
         ]
-
-    def __str__(self):
-        return f"#{self.seq} {self.verb} by {self.actor_label}"
