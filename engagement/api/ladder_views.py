@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from common.api import if_match_version
+from common.api import VersionedMixin, if_match_version
 from engagement import selectors, services
 from engagement.filtersets import ApprovalRequestFilter, CriterionFilter, MilestoneFilter
 from engagement.models import (
@@ -50,7 +50,7 @@ def warnings_by_milestone(engagement_ids):
     return out
 
 
-class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class MilestoneViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     """Milestones of the engagements you can see, in ladder order, with their criteria."""
 
@@ -79,9 +79,7 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def _detail(self, pk):
         milestone = get_object_or_404(self.get_queryset(), pk=pk)
         self._warnings = warnings_by_milestone({milestone.engagement_id})
-        response = Response(self.get_serializer(milestone).data)
-        response["ETag"] = f'"{milestone.version}"'
-        return response
+        return self.versioned(self.get_serializer(milestone).data, milestone.version)
 
     def retrieve(self, request, pk=None):
         return self._detail(pk)
@@ -114,7 +112,7 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("engagement", None)
-        expected = fields.pop("version", None) or if_match_version(request)
+        expected = self.expected_version(fields)
         services.milestone_update(actor=request.user, milestone=milestone, data=fields,
                                   expected_version=expected)
         return self._detail(pk)

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from common.api import if_match_version
+from common.api import VersionedMixin
 from engagement import selectors, services
 from engagement.filtersets import AuditEventFilter, EngagementFilter
 from engagement.models import ReadinessBaseline, StaffingAssignment
@@ -23,7 +23,7 @@ from .serializers import (
 )
 
 
-class EngagementViewSet(EngagementLadderMixin, mixins.ListModelMixin,
+class EngagementViewSet(VersionedMixin, EngagementLadderMixin, mixins.ListModelMixin,
                         mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Engagements where your organisation is the client or the vendor."""
 
@@ -48,9 +48,7 @@ class EngagementViewSet(EngagementLadderMixin, mixins.ListModelMixin,
 
     def retrieve(self, request, *args, **kwargs):
         engagement = self.get_object()
-        response = Response(self.get_serializer(engagement).data)
-        response["ETag"] = f'"{engagement.version}"'
-        return response
+        return self.versioned(self.get_serializer(engagement).data, engagement.version)
 
     @extend_schema(request=EngagementCreateSerializer,
                    responses={201: EngagementDetailSerializer})
@@ -72,7 +70,7 @@ class EngagementViewSet(EngagementLadderMixin, mixins.ListModelMixin,
         data = EngagementUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        expected = fields.pop("version", None) or if_match_version(request)
+        expected = self.expected_version(fields)
         services.engagement_update(actor=request.user, engagement=engagement, data=fields,
                                    expected_version=expected)
         return self.retrieve(request, pk=pk)

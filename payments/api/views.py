@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import if_match_version
+from common.api import VersionedMixin
 from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
 
@@ -31,7 +31,7 @@ def _data(p):
 
 
 @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
-class PaymentMilestoneViewSet(viewsets.ViewSet):
+class PaymentMilestoneViewSet(VersionedMixin, viewsets.ViewSet):
     """Payment milestones of an engagement (`?engagement={id}` is required for the list)."""
 
     serializer_class = PaymentMilestoneSerializer
@@ -45,9 +45,7 @@ class PaymentMilestoneViewSet(viewsets.ViewSet):
 
     def _one(self, payment, code=status.HTTP_200_OK):
         row = selectors.payment_row(payment)
-        response = Response(PaymentMilestoneSerializer(_data(row)).data, status=code)
-        response["ETag"] = f'"{row.version}"'
-        return response
+        return self.versioned(PaymentMilestoneSerializer(_data(row)).data, row.version, code)
 
     @extend_schema(parameters=[OpenApiParameter("engagement", int, required=True)],
                    responses={200: PaymentMilestoneSerializer(many=True)})
@@ -84,7 +82,7 @@ class PaymentMilestoneViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("engagement", None)
-        expected = fields.pop("version", None) or if_match_version(request)
+        expected = self.expected_version(fields)
         conditions = fields.pop("conditions", None)
         payment_services.payment_update(
             actor=request.user, payment=payment, data=fields, expected_version=expected,
