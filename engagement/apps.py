@@ -6,6 +6,10 @@ class EngagementConfig(AppConfig):
 
     def ready(self):
         from .extensions import register_tab
+        from .outbox import register_outbox_handler
+        from .services.notifications import SEND_MAIL, send_mail_now
+
+        register_outbox_handler(SEND_MAIL, send_mail_now)
 
         register_tab("overview", "Overview", "engagement:detail", order=10)
         register_tab("ladder", "Ladder", "engagement:ladder", order=20)

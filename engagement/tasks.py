@@ -1,23 +1,39 @@
+"""Celery entry points of the core: the outbox runner and sweeper, the nightly audit check."""
+
 import logging
 
 from celery import shared_task
-
-from .audit import audit_verify
+from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger("offramp.audit")
 
+# A database outage is retried with backoff for minutes (about ten), not seconds; a row left
+# running meanwhile is recovered by the sweeper.
+DB_RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 2,
+            "retry_backoff_max": 120, "retry_jitter": True, "max_retries": 9}
+
+
+@shared_task(name="engagement.tasks.outbox_run", acks_late=True, reject_on_worker_lost=True,
+             **DB_RETRY)
+def outbox_run(row_id):
+    """Run one outbox row (claimed once, however often it is delivered)."""
+    from .outbox import outbox_run as run
+
+    return run(row_id)
+
+
+@shared_task(name="engagement.tasks.outbox_sweep", acks_late=True, **DB_RETRY)
+def outbox_sweep():
+    """Beat, every minute: publish what waits, recover what was lost or stuck."""
+    from .outbox import outbox_sweep as sweep
+
+    return sweep()
+
 
 @shared_task(name="engagement.tasks.audit_verify_all", acks_late=True,
-             reject_on_worker_lost=True, autoretry_for=(ConnectionError,), retry_backoff=True,
-             max_retries=3)
+             reject_on_worker_lost=True, **DB_RETRY)
 def audit_verify_all():
-    """Nightly: walk every engagement's chain once; log an error naming the first broken link."""
-    result = audit_verify()
-    if result["ok"]:
-        logger.info("Audit chains verified: %s events intact.", result["events"])
-    else:
-        logger.error(
-            "Audit chain broken: engagement %s, event #%s (id %s): %s",
-            result["engagement"], result["seq"], result["event"], result["problem"],
-        )
-    return result
+    """Nightly: walk every chain once; a broken one is logged and its admins are told."""
+    from .services.audit_check import audit_check_all
+
+    return audit_check_all()

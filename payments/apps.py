@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from engagement.extensions import register_tab
+        from engagement.outbox import register_outbox_handler
         from engagement.rules import register_transition_check
 
         # Importing registers: signal receivers, permissions, the release two-key handler.
@@ -15,3 +16,4 @@ class PaymentsConfig(AppConfig):
         register_transition_check("active", services.fixed_fee_problems,
                                   fix=("Go to payments", "payments:schedule"))
         register_tab("payments", "Payments", "payments:schedule", order=50)
+        register_outbox_handler(services.EVALUATE_GATES, services.evaluate_from_outbox)

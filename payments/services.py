@@ -17,6 +17,7 @@ from engagement.models import (
     Engagement,
     Milestone,
 )
+from engagement.outbox import outbox_enqueue
 from engagement.rules import require
 from engagement.services import approval_request_open, lock, register_approval_handler
 from engagement.services.approvals import ApprovalHandler, approval_reset
@@ -140,7 +141,7 @@ def payment_create(*, actor, engagement, label, amount, due_date, conditions,
     audit_record(engagement=engagement, actor=actor, verb="payment.scheduled", obj=payment,
                  after={"label": payment.label, "amount": amount, "due_date": due_date,
                         "conditions": len(gate)})
-    transaction.on_commit(lambda: enqueue_evaluation(engagement.pk))
+    enqueue_evaluation(engagement.pk)
     return payment
 
 
@@ -194,7 +195,7 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
         # The keys were turned for the old amount or gate: they no longer count.
         approval_reset(actor=actor, request=open_release, reason="Keys reset: the payment was "
                                                                  "changed while under review.")
-    transaction.on_commit(lambda: enqueue_evaluation(engagement.pk))
+    enqueue_evaluation(engagement.pk)
     return locked
 
 
@@ -211,10 +212,18 @@ def fixed_fee_problems(engagement):
 
 # --- Gate tracker ------------------------------------------------------------------------
 
-def enqueue_evaluation(engagement_id):
-    from .tasks import payments_evaluate_engagement
+EVALUATE_GATES = "payments.evaluate_gates"
 
-    payments_evaluate_engagement.delay(engagement_id)
+
+def enqueue_evaluation(engagement_id):
+    """Ask for the engagement's gates to be evaluated, through the outbox (in the caller's
+    transaction; one waiting evaluation per engagement is enough)."""
+    outbox_enqueue(kind=EVALUATE_GATES, payload={"engagement_id": engagement_id},
+                   dedupe_key=f"engagement:{engagement_id}")
+
+
+def evaluate_from_outbox(payload):
+    return len(payments_evaluate(engagement_ids=[payload["engagement_id"]]))
 
 
 def _payments_url(engagement_id):

@@ -7,11 +7,14 @@ class SowConfig(AppConfig):
 
     def ready(self):
         from engagement.extensions import register_panel, register_tab
+        from engagement.outbox import register_sweep_hook
 
         # Importing registers: permissions, the SOW-version two-key handler.
         from . import rules, services  # noqa: F401
         from .panels import sow_panel_context
+        from .services import pdf
 
         register_tab("sow", "SOW", "sow:list", order=40)
+        register_sweep_hook(pdf.render_sweep)
         register_panel("sow", "Statement of work", "sow/_engagement_sow_summary.html",
                        sow_panel_context, order=10)

@@ -222,6 +222,8 @@ class RenderJob(models.Model):
     reason = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When its message last went to the broker (None: not yet, the sweeper publishes it).
+    published_at = models.DateTimeField(null=True, blank=True)
     pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
     thumbnail = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
     sha256 = models.CharField(max_length=64, blank=True)

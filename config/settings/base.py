@@ -184,8 +184,11 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or "") or None
-CELERY_RESULT_EXPIRES = 3600
+# No result backend: the app reads no task results (work and its outcome are rows in the
+# database), and a result backend made every enqueue subscribe to Redis first, which blocked
+# requests for ~19 s while Redis was down.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -197,17 +200,31 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A down Redis must not hang a web request that enqueues work: fail fast on publish.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 3,
-    "socket_timeout": 5,
-    "max_retries": 2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 3,
+    "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    # An unacknowledged message (its worker died) comes back just after the hard time limit,
+    # not after Redis's default hour.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_REDIS_SOCKET_TIMEOUT = 5
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.2}
+# Background work (outbox rows, render jobs) is attempted at most this many times, then it
+# ends failed with its reason; a published row nobody picked up is published again after
+# this many seconds.
+OFFRAMP_TASK_MAX_ATTEMPTS = env.int("OFFRAMP_TASK_MAX_ATTEMPTS", default=3)
+OFFRAMP_OUTBOX_REPUBLISH_SECONDS = env.int("OFFRAMP_OUTBOX_REPUBLISH_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "engagement.tasks.outbox_sweep",
+        "schedule": 60,
+        "options": {"expires": 50},
+    },
     "evaluate-payment-gates": {
         "task": "payments.tasks.payments_evaluate_all",
         "schedule": 15 * 60,

@@ -23,6 +23,7 @@ from .ladder import (
     OwnershipMode,
 )
 from .notifications import Notification
+from .outbox import Heartbeat, OutboxTask
 from .raci import Phase, RaciAssignment, Workstream
 
 __all__ = [
@@ -31,5 +32,5 @@ __all__ = [
     "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",
     "Evidence", "KnowledgeTransferDeliverable", "Milestone", "OwnershipMode", "Phase",
-    "RaciAssignment", "Workstream", "Notification",
+    "RaciAssignment", "Workstream", "Notification", "Heartbeat", "OutboxTask",
 ]

@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.db.models import Q
 
 from ..models import Notification, Role
+from ..outbox import outbox_enqueue
+
+SEND_MAIL = "engagement.send_mail"
 
 
 def engagement_stewards(engagement_ids):
@@ -24,7 +26,8 @@ def engagement_stewards(engagement_ids):
 
 
 def notify_many(items):
-    """items: (engagement, [users], message, url). One insert, and the e-mails after commit."""
+    """items: (engagement, [users], message, url). One insert; the e-mails go through the
+    outbox. Must run inside the caller's transaction."""
     rows, mails = [], []
     for engagement, users, message, url in items:
         for user in users:
@@ -36,5 +39,18 @@ def notify_many(items):
                               f"{message}\n\n{link}", settings.DEFAULT_FROM_EMAIL, [user.email]))
     Notification.objects.bulk_create(rows)
     if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+        outbox_enqueue(kind=SEND_MAIL, payload={"messages": [list(m) for m in mails]})
     return rows
+
+
+def send_mail_later(recipients, subject, body):
+    """E-mails go out from the worker through the outbox (an SMTP server that is slow or down
+    never holds a request, and nothing is lost). Must run inside the caller's transaction."""
+    if recipients:
+        outbox_enqueue(kind=SEND_MAIL, payload={"messages": [
+            [subject, body, settings.DEFAULT_FROM_EMAIL, [r]] for r in recipients]})
+
+
+def send_mail_now(payload):
+    """The outbox handler: send what was queued (raises, so the outbox retries)."""
+    send_mass_mail([tuple(m) for m in payload["messages"]], fail_silently=False)

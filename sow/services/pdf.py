@@ -5,16 +5,20 @@ import logging
 import time
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import RuleViolation
 from common.versioning import versioned_update
 from engagement.audit import audit_record
 from engagement.models import Approval, ApprovalRequest
+from engagement.outbox import PUBLISH_ERRORS, hard_limit, max_attempts
 from engagement.rules import require
+from engagement.services.notifications import notify_many
 
 from ..models import RenderJob, SowVersion
 from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
@@ -35,22 +39,21 @@ def current_job(version):
             .order_by("-created_at", "-id").first())
 
 
-STALE_AFTER = dt.timedelta(minutes=10)
 
 
 def render_request(*, actor, version):
     """The PDF job for this version's current variant: the live one if any (queued, running or
-    finished), else a new one enqueued on commit. Returns (job, created). A job left running
-    far past the task's time limit (its worker vanished for good) is failed and replaced."""
+    finished), else a new one published on commit. Returns (job, created). A queued job waits
+    for the broker (the sweeper publishes it); one left running past the task's hard time
+    limit (its worker vanished) is failed and replaced."""
     if actor is not None:
         require(actor, "sow.render_contract", version)
     variant = variant_for(version)
     live = RenderJob.objects.filter(sow_version=version, variant=variant).exclude(
         status=RenderJob.Status.FAILED).first()
-    if live and live.status in (RenderJob.Status.QUEUED, RenderJob.Status.RUNNING) and (
-            timezone.now() - (live.started_at or live.created_at) > STALE_AFTER):
-        _fail(live, "The render stopped answering and was abandoned.", statuses=(
-            RenderJob.Status.QUEUED, RenderJob.Status.RUNNING))
+    if live and live.status == RenderJob.Status.RUNNING and (
+            timezone.now() - live.started_at > hard_limit()):
+        _fail(live, "The render stopped answering and was abandoned.")
         live = None
     if live:
         return live, False
@@ -73,7 +76,7 @@ RS = RenderJob.Status
 # (running → running); a finished job never moves.
 RENDER_JOB_TRANSITIONS = {
     RS.QUEUED: {RS.RUNNING, RS.FAILED},
-    RS.RUNNING: {RS.RUNNING, RS.SUCCEEDED, RS.FAILED},
+    RS.RUNNING: {RS.RUNNING, RS.QUEUED, RS.SUCCEEDED, RS.FAILED},
     RS.SUCCEEDED: set(),
     RS.FAILED: set(),
 }
@@ -83,10 +86,52 @@ def _from(to):
     return [s for s, targets in RENDER_JOB_TRANSITIONS.items() if to in targets]
 
 
+WAITING_FOR_BROKER = "Queued: will start when the worker is reachable"
+
+
 def _enqueue(job_id):
+    """Publish the job's message. A broker that is down never fails the request: the job stays
+    queued, says so, and the sweeper publishes it when the broker is back."""
     from ..tasks import render_contract_pdf
 
-    render_contract_pdf.delay(job_id)
+    try:
+        render_contract_pdf.apply_async(args=[job_id], retry=True, retry_policy={
+            "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2})
+    except PUBLISH_ERRORS as exc:
+        logger.warning("render publish failed; the sweeper will retry",
+                       extra={"job_id": job_id, "error": str(exc)})
+        RenderJob.objects.filter(pk=job_id, status=RS.QUEUED).update(
+            step=WAITING_FOR_BROKER, published_at=None)
+        return False
+    RenderJob.objects.filter(pk=job_id, status=RS.QUEUED).update(
+        published_at=timezone.now(), step="Waiting for a worker")
+    return True
+
+
+def render_sweep(now):
+    """The outbox sweeper's hook for render jobs: requeue (or, on the last allowed attempt,
+    fail) jobs left running past the hard time limit, and publish queued jobs whose message
+    never left or was lost."""
+    stuck = RenderJob.objects.filter(status=RS.RUNNING, started_at__lt=now - hard_limit())
+    failed = 0
+    for job in stuck.filter(attempts__gte=max_attempts()).select_related("sow_version__sow"):
+        _fail(job, f"Stopped after {job.attempts} attempts: the render kept stopping its "
+                   "worker. Split very long schedules or sections and try again.")
+        failed += 1
+    requeued = versioned_update(stuck.filter(attempts__lt=max_attempts()), old=RS.RUNNING,
+                                new=RS.QUEUED, bump_version=False, published_at=None,
+                                step="Waiting for a worker (trying again)")
+    republish = dt.timedelta(seconds=settings.OFFRAMP_OUTBOX_REPUBLISH_SECONDS)
+    waiting = list(RenderJob.objects.filter(status=RS.QUEUED).filter(
+        Q(published_at__isnull=True) | Q(published_at__lt=now - republish)).values_list(
+        "pk", flat=True)[:200])
+    published = 0
+    for job_id in waiting:
+        if not _enqueue(job_id):
+            break
+        published += 1
+    return {"renders_failed": failed, "renders_requeued": requeued,
+            "renders_published": published}
 
 
 def _claim(job_id):
@@ -96,6 +141,12 @@ def _claim(job_id):
             "sow_version__sow__engagement__client", "sow_version__sow__engagement__vendor").get(
             pk=job_id)
         if job.status not in _from(RS.RUNNING):
+            return None
+        if job.attempts >= max_attempts():
+            # A render that kills its worker is redelivered; it stops here, for good.
+            _fail(job, f"Stopped after {job.attempts} attempts: the render kept stopping its "
+                       "worker. Split very long schedules or sections and try again.",
+                  statuses=_from(RS.FAILED))
             return None
         job.status = RenderJob.Status.RUNNING
         job.attempts += 1
@@ -184,8 +235,17 @@ def _fail(job, reason, statuses=(RenderJob.Status.RUNNING,)):
             new=RS.FAILED, bump_version=False, reason=reason, finished_at=timezone.now(),
             step="Stopped")
         if updated:
-            audit_record(engagement=job.sow_version.sow.engagement, actor=None,
-                         verb="pdf.failed", obj=job, after={"reason": reason})
+            engagement = job.sow_version.sow.engagement
+            audit_record(engagement=engagement, actor=None, verb="pdf.failed", obj=job,
+                         after={"reason": reason})
+            if job.requested_by_id:
+                version = job.sow_version
+                notify_many([(engagement, [job.requested_by],
+                              f"The PDF of {version.sow.title}, version {version.number}, "
+                              f"failed: {reason}",
+                              reverse("sow:version", kwargs={
+                                  "pk": engagement.pk, "sow_pk": version.sow_id,
+                                  "number": version.number}))])
 
 
 def ready_job(*, version):

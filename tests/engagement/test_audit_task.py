@@ -1,10 +1,13 @@
+import datetime as dt
 import logging
+import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from engagement import services
-from engagement.models import AuditEvent
+from engagement.models import AuditEvent, Heartbeat, Notification, User
 from engagement.tasks import audit_verify_all
 from tests.engagement.factories import make_engagement
 
@@ -33,6 +36,22 @@ def test_nightly_task_logs_an_error_naming_the_broken_link(engagement, people, c
         result = audit_verify_all.apply().get()
     assert (result["ok"], result["event"]) == (False, victim.pk)
     assert f"engagement {engagement.pk}, event #2" in caplog.text
+    assert Heartbeat.objects.get(name="audit_verify").ok is False
+
+
+@pytest.mark.django_db
+def test_a_broken_chain_tells_the_organisation_admins_in_the_app_and_by_mail(
+        engagement, people, orgs, mailoutbox, django_capture_on_commit_callbacks):
+    admin = User.objects.create_user("client-admin", email="admin@northwind.example",
+                                     organisation=orgs["client"], role="admin")
+    services.staffing_assign(actor=people["pm"], engagement=engagement,
+                             staffing_role="ml_engineer", person_name="Aisha Bello")
+    _tamper_reason(AuditEvent.objects.get(engagement=engagement, seq=2).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_verify_all.apply()
+    note = Notification.objects.get(user=admin)
+    assert "audit chain" in note.message and note.url.endswith("/audit/")
+    assert [m.to for m in mailoutbox] == [["admin@northwind.example"]]
 
 
 def test_nightly_task_is_scheduled_in_beat():
@@ -51,10 +70,24 @@ def test_real_worker_runs_the_nightly_verification(celery_worker, people, orgs):
                              staffing_role="ml_engineer", person_name="Aisha Bello")
     total = AuditEvent.objects.count()
 
-    result = audit_verify_all.delay().get(timeout=60)
-    assert result == {"ok": True, "events": total}
+    # No result backend: the task's outcome is its heartbeat row (what /readyz reads).
+    audit_verify_all.delay()
+    beat = wait_for_heartbeat("audit_verify", after=timezone.now() - dt.timedelta(seconds=1))
+    assert (beat.ok, beat.detail) == (True, {"ok": True, "events": total})
 
     victim = AuditEvent.objects.get(engagement=engagement, seq=2)
     _tamper_reason(victim.pk)
-    result = audit_verify_all.delay().get(timeout=60)
-    assert (result["ok"], result["engagement"], result["seq"]) == (False, engagement.pk, 2)
+    started = timezone.now()
+    audit_verify_all.delay()
+    beat = wait_for_heartbeat("audit_verify", after=started)
+    assert (beat.ok, beat.detail["engagement"], beat.detail["seq"]) == (False, engagement.pk, 2)
+
+
+def wait_for_heartbeat(name, *, after, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        beat = Heartbeat.objects.filter(name=name, at__gte=after).first()
+        if beat:
+            return beat
+        time.sleep(0.2)
+    raise AssertionError(f"no {name} heartbeat after {after} within {timeout}s")
