@@ -8,7 +8,7 @@ from payments.api.views import EvaluateGatesView
 from sow.pdf_views import contracts
 
 from .api_router import router
-from .healthz import healthz
+from .healthz import healthz, readyz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagement:list", permanent=False)),
@@ -28,4 +28,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

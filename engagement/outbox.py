@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -56,23 +56,17 @@ def hard_limit():
     return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
-def outbox_enqueue(*, kind, payload, dedupe_key=""):
-    """Ask for background work. Must run inside the transaction of the change that asks."""
+def outbox_enqueue(*, kind, payload):
+    """Ask for background work. Must run inside the transaction of the change that asks.
+
+    Every request is its own row: a row already waiting may be claimed by a worker before
+    this transaction commits, and would then miss the change that asked again.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction that asks for it")
     if kind not in _handlers:
         raise LookupError(f"No outbox handler is registered for {kind!r}.")
-    if dedupe_key:
-        waiting = OutboxTask.objects.filter(kind=kind, dedupe_key=dedupe_key,
-                                            status=S.PENDING).first()
-        if waiting:
-            return waiting
-    try:
-        with transaction.atomic():
-            row = OutboxTask.objects.create(kind=kind, payload=payload, dedupe_key=dedupe_key,
-                                            available_at=timezone.now())
-    except IntegrityError:  # a concurrent writer queued the same work a moment ago
-        return OutboxTask.objects.get(kind=kind, dedupe_key=dedupe_key, status=S.PENDING)
+    row = OutboxTask.objects.create(kind=kind, payload=payload, available_at=timezone.now())
     transaction.on_commit(lambda: publish([row.pk]))
     return row
 

@@ -217,9 +217,8 @@ EVALUATE_GATES = "payments.evaluate_gates"
 
 def enqueue_evaluation(engagement_id):
     """Ask for the engagement's gates to be evaluated, through the outbox (in the caller's
-    transaction; one waiting evaluation per engagement is enough)."""
-    outbox_enqueue(kind=EVALUATE_GATES, payload={"engagement_id": engagement_id},
-                   dedupe_key=f"engagement:{engagement_id}")
+    transaction, so the evaluation is asked for exactly when the change commits)."""
+    outbox_enqueue(kind=EVALUATE_GATES, payload={"engagement_id": engagement_id})
 
 
 def evaluate_from_outbox(payload):

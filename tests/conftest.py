@@ -98,3 +98,15 @@ def engagement(people, orgs):
 
     return make_engagement(actor=people["procurement"], client=orgs["client"],
                            vendor=orgs["vendor"])
+
+
+@pytest.fixture
+def inline_tasks():
+    """Run published Celery work in this process, as the embedded mode does, even when CI
+    points the test run at a real broker (whose worker cannot see this test's transaction)."""
+    from config.celery_app import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = saved

@@ -219,6 +219,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # this many seconds.
 OFFRAMP_TASK_MAX_ATTEMPTS = env.int("OFFRAMP_TASK_MAX_ATTEMPTS", default=3)
 OFFRAMP_OUTBOX_REPUBLISH_SECONDS = env.int("OFFRAMP_OUTBOX_REPUBLISH_SECONDS", default=120)
+# /readyz: how long to wait for a worker's ping, and the outbox backlog that means trouble.
+OFFRAMP_READY_PING_SECONDS = env.float("OFFRAMP_READY_PING_SECONDS", default=1.0)
+OFFRAMP_READY_MAX_BACKLOG = env.int("OFFRAMP_READY_MAX_BACKLOG", default=500)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "engagement.tasks.outbox_sweep",

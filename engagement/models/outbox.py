@@ -1,5 +1,4 @@
 from django.db import models
-from django.db.models import Q
 
 
 class OutboxTask(models.Model):
@@ -19,8 +18,6 @@ class OutboxTask(models.Model):
 
     kind = models.CharField(max_length=80, help_text="The registered handler that runs it.")
     payload = models.JSONField(default=dict)
-    # Work already waiting with the same kind and key is not asked for twice.
-    dedupe_key = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     available_at = models.DateTimeField()
@@ -33,11 +30,6 @@ class OutboxTask(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "available_at"])]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "dedupe_key"],
-                                    condition=Q(status="pending") & ~Q(dedupe_key=""),
-                                    name="outbox_one_pending_per_key"),
-        ]
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.status})"

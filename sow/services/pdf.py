@@ -86,7 +86,7 @@ def _from(to):
     return [s for s, targets in RENDER_JOB_TRANSITIONS.items() if to in targets]
 
 
-WAITING_FOR_BROKER = "Queued: will start when the worker is reachable"
+WAITING_FOR_BROKER = "will start when the worker is reachable"
 
 
 def _enqueue(job_id):

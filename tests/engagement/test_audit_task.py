@@ -41,7 +41,7 @@ def test_nightly_task_logs_an_error_naming_the_broken_link(engagement, people, c
 
 @pytest.mark.django_db
 def test_a_broken_chain_tells_the_organisation_admins_in_the_app_and_by_mail(
-        engagement, people, orgs, mailoutbox, django_capture_on_commit_callbacks):
+        engagement, people, orgs, mailoutbox, django_capture_on_commit_callbacks, inline_tasks):
     admin = User.objects.create_user("client-admin", email="admin@northwind.example",
                                      organisation=orgs["client"], role="admin")
     services.staffing_assign(actor=people["pm"], engagement=engagement,

@@ -153,7 +153,14 @@ def test_kpi_page_adds_a_kpi_and_lists_missing_layers(client, people, engagement
     assert b"missing: business, system." in response.content
 
 
-def test_healthz_reports_database_and_broker(client):
-    body = client.get("/healthz").json()
-    assert body["ok"] is True and body["database"]["ok"] is True
-    assert "broker" in body
+def test_healthz_is_liveness_and_readyz_details_are_for_admins(client, people):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    anonymous = client.get("/readyz")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    from engagement.models import User
+
+    admin = User.objects.create_user("ops", organisation=people["pm"].organisation, role="admin")
+    client.force_login(admin)
+    checks = client.get("/readyz").json()["checks"]
+    assert set(checks) == {"database", "broker", "workers", "beat", "work"}
+    assert all(c["ok"] for c in checks.values())

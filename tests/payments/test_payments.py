@@ -213,7 +213,8 @@ def test_schedule_is_available_to_clauses(engagement, people, ladder):
 
 
 def test_eligible_payment_sends_an_email_with_a_full_link(engagement, people, ladder, mailoutbox,
-                                                           django_capture_on_commit_callbacks):
+                                                           django_capture_on_commit_callbacks,
+                                                           inline_tasks):
     people["pm"].email = "pm@example.com"
     people["pm"].save()
     c = ladder[0].criteria.first()
