@@ -9,6 +9,7 @@ from sow.pdf_views import contracts
 
 from .api_router import router
 from .healthz import healthz, readyz
+from .observability import metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="engagement:list", permanent=False)),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -16,6 +16,7 @@ their imports.
 import datetime as dt
 import logging
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -94,6 +95,11 @@ def publish(row_ids):
 
 def outbox_run(row_id):
     """Claim and run one row. Returns what happened, in a word."""
+    with structlog.contextvars.bound_contextvars(outbox_id=row_id):
+        return _run(row_id)
+
+
+def _run(row_id):
     now = timezone.now()
     claimed = OutboxTask.objects.filter(pk=row_id, status=S.PENDING, available_at__lte=now).update(
         status=S.RUNNING, attempts=F("attempts") + 1, started_at=now)

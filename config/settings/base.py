@@ -1,10 +1,13 @@
 """Settings shared by every run mode. Values come from the environment only (django-environ)."""
 
+import logging.config
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+
+from config.observability import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -13,11 +16,6 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-
-AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -33,6 +31,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_structlog",
+    "django_prometheus",
     "engagement",
     "kpis",
     "sow",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,6 +49,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "config.observability.EngagementContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -240,15 +244,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
-}
+# Structured logs (config/observability.py): JSON lines with request, user, engagement and
+# job ids; `DJANGO_LOG_FORMAT=console` for readable lines on a developer's machine.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING_CONFIG = None  # applied below, after structlog is configured
+LOGGING = logging_config(LOG_FORMAT, env("DJANGO_LOG_LEVEL", default="INFO"))
+logging.config.dictConfig(LOGGING)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# Prometheus metrics on /metrics: for the scraper's address or a bearer token only.
+OFFRAMP_METRICS_ALLOWED_IPS = env.list("OFFRAMP_METRICS_ALLOWED_IPS", default=["127.0.0.1"])
+OFFRAMP_METRICS_TOKEN = env("OFFRAMP_METRICS_TOKEN", default="")
 
 OFFRAMP_PAGE_SIZE = 25
 
@@ -259,4 +265,3 @@ OFFRAMP_EVIDENCE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".txt", ".md", ".csv"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Testing only: pause the first attempt of a PDF render so CI can kill the worker mid-render.

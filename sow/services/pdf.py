@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 import time
 
+import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -171,6 +172,11 @@ def _approvals(version):
 
 
 def render_job_execute(job_id):
+    with structlog.contextvars.bound_contextvars(job_id=job_id):
+        return _execute(job_id)
+
+
+def _execute(job_id):
     """Render one job. Safe to run twice: the claim and the conditional finish make sure one
     PDF is recorded, whatever a killed or repeated worker did before.
 
@@ -183,6 +189,7 @@ def render_job_execute(job_id):
         return "already-finished"
     render_claimed.send(sender=RenderJob, job=job)
     version = job.sow_version
+    structlog.contextvars.bind_contextvars(engagement_id=version.sow.engagement_id)
     started = time.monotonic()
     try:
         html = print_html(version, _approvals(version),
