@@ -2,6 +2,7 @@
 tenancy gate, and a read-only base for append-only records."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 
 def visible(queryset, user):
@@ -15,11 +16,17 @@ class ScopedAdmin(admin.ModelAdmin):
         return visible(super().get_queryset(request), request.user)
 
     def scoped_choices(self, model, user):
-        """The queryset a dropdown of `model` offers, or None to leave Django's default."""
+        """The queryset a dropdown of `model` offers, or None to leave Django's default. People
+        are offered when their organisation is visible to the user."""
         if user.is_superuser:
             return None
         manager = model._default_manager
-        return manager.visible_to(user) if hasattr(manager, "visible_to") else None
+        if hasattr(manager, "visible_to"):
+            return manager.visible_to(user)
+        if model is get_user_model():
+            organisations = model._meta.get_field("organisation").related_model
+            return manager.filter(organisation__in=organisations.objects.visible_to(user))
+        return manager.none()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         choices = self.scoped_choices(db_field.related_model, request.user)

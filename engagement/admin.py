@@ -15,16 +15,6 @@ from .models import (
 )
 
 
-class TenantScopedAdmin(ScopedAdmin):
-    """Engagement admin pages: the common scoped base, plus users of visible organisations in
-    user dropdowns (the user model has no `visible_to`)."""
-
-    def scoped_choices(self, model, user):
-        if model is User and not user.is_superuser:
-            return User.objects.filter(organisation__in=Organisation.objects.visible_to(user))
-        return super().scoped_choices(model, user)
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind"]
@@ -64,7 +54,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(TenantScopedAdmin):
+class EngagementAdmin(ScopedAdmin):
     list_display = ["title", "client", "vendor", "format", "status", "start_date"]
     list_filter = ["status", "format"]
     search_fields = ["title"]
@@ -73,16 +63,16 @@ class EngagementAdmin(TenantScopedAdmin):
 
 
 @admin.register(StaffingAssignment)
-class StaffingAssignmentAdmin(TenantScopedAdmin):
+class StaffingAssignmentAdmin(ScopedAdmin):
     list_display = ["display_name", "engagement", "side", "staffing_role"]
 
 
 @admin.register(ReadinessBaseline)
-class ReadinessBaselineAdmin(TenantScopedAdmin):
+class ReadinessBaselineAdmin(ScopedAdmin):
     list_display = ["engagement", "stage", "skills", "process", "tooling"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["engagement", "seq", "at", "actor_label", "verb", "object_type"]
     list_filter = ["verb"]

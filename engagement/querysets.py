@@ -62,6 +62,14 @@ def scoped_by(path):
     return queryset.as_manager()
 
 
+class NotificationQuerySet(EngagementScopedQuerySet):
+    engagement_path = "engagement"
+
+    def visible_to(self, user):
+        """A notification is its recipient's alone (and only while the engagement is visible)."""
+        return super().visible_to(user).filter(user_id=user.pk)
+
+
 class AuditEventQuerySet(EngagementScopedQuerySet):
     engagement_path = "engagement"
 

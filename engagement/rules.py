@@ -29,7 +29,9 @@ def engagement_of(obj):
     for _ in range(4):
         if obj is None or isinstance(obj, Engagement):
             return obj
-        obj = next((getattr(obj, p) for p in _ENGAGEMENT_PATHS if hasattr(obj, p)), None)
+        # The first relation that is set (a gate condition has an empty `milestone`).
+        obj = next((v for v in (getattr(obj, p, None) for p in _ENGAGEMENT_PATHS)
+                    if v is not None), None)
     return None
 
 
@@ -74,7 +76,6 @@ def has_role(*roles):
     def predicate(user):
         return user.is_authenticated and user.role in roles
 
-    predicate.roles = set(roles)
     return predicate
 
 
@@ -135,10 +136,6 @@ def require(actor, name, obj=None):
         if predicate.test(actor, obj):
             raise NotAllowed(message, rule=rule)
     raise NotAllowed(f"Only {permission.who} may {permission.action}.", rule="role")
-
-
-def permission_names():
-    return sorted(_permissions)
 
 
 class RulesPermission:

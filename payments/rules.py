@@ -11,10 +11,12 @@ define("payments.schedule_payment", is_superuser | (is_client_side & SCHEDULERS)
 define("payments.request_release", is_superuser | (is_client_side & (SCHEDULERS | SETTLERS)),
        action="request a release",
        who="client-side procurement, program managers, leadership and admins")
+# Money already approved is still invoiced and paid after the engagement closes.
 define("payments.mark_invoiced", is_superuser | is_vendor_side | (is_client_side & SETTLERS),
-       action="record invoices",
+       action="record invoices", open_only=False,
        who="vendor users or client-side procurement, leadership and admins")
 define("payments.mark_paid", is_superuser | (is_client_side & SETTLERS),
-       action="record payments", who="client-side procurement, leadership and admins")
+       action="record payments", open_only=False,
+       who="client-side procurement, leadership and admins")
 define("payments.check_gates", is_superuser | is_party, action="check payment gates",
        who="parties to the engagement", open_only=False)

@@ -233,7 +233,7 @@ def payments_check_gates(*, actor, engagement):
     """Someone asks for the gates to be checked now (the page's button and the API): the same
     set-based evaluation as the tracker, scoped to the engagement. Returns the applied moves."""
     require(actor, "payments.check_gates", engagement)
-    return payments_evaluate(engagement_ids=[engagement.pk])
+    return payments_evaluate(engagement_ids=[engagement.pk], actor=actor)
 
 
 def _reason(move):
@@ -246,7 +246,7 @@ def _reason(move):
     return "The due date moved."
 
 
-def payments_evaluate(*, engagement_ids=None, today=None):
+def payments_evaluate(*, engagement_ids=None, today=None, actor=None):
     """Evaluate gates (one query) and apply the resulting moves in bulk, exactly once.
 
     1. compute the moves; 2. lock the engagements (in id order) and the payments concerned;
@@ -272,6 +272,7 @@ def payments_evaluate(*, engagement_ids=None, today=None):
             [(m.payment_id, m.engagement_id, m.before, m.after, _reason(m)) for m in moves
              if m.payment_id not in stale],
             table=PAYMENT_TRANSITIONS, verb="payment.status_changed", engagements=engagements,
+            actor=actor,
             extra_for={PS.ELIGIBLE: {"gate_met_at": now}, PS.SCHEDULED: {"gate_met_at": None},
                        PS.OVERDUE: {"gate_met_at": None}})}
         applied = [m for m in moves if m.payment_id in done]

@@ -40,11 +40,6 @@ def payments(request, pk):
     })
 
 
-def _conditions_from(post):
-    return ([{"kind": "criterion", "criterion": v} for v in post.getlist("criteria") if v]
-            + [{"kind": "milestone", "milestone": v} for v in post.getlist("milestones") if v])
-
-
 @login_required
 @require_POST
 def payment_create(request, pk):

@@ -5,11 +5,13 @@ from common.admin import ReadOnlyAdminMixin, ScopedAdmin, ScopedInline
 from .models import Clause, ClauseVersion, SowDocument, SowSection, SowVersion
 
 
-class ClauseVersionInline(ScopedInline):
+class ClauseVersionInline(ReadOnlyAdminMixin, ScopedInline):
+    """Versions are written and published through the library pages (rules and audit)."""
+
     model = ClauseVersion
     extra = 0
     fields = ["number", "status", "library_hash"]
-    readonly_fields = ["number", "library_hash"]
+    readonly_fields = fields
 
 
 @admin.register(Clause)
@@ -18,6 +20,10 @@ class ClauseAdmin(ScopedAdmin):
     list_filter = ["category"]
     search_fields = ["key", "title"]
     inlines = [ClauseVersionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only platform superusers give a clause to an organisation or take it back.
+        return () if request.user.is_superuser else ("organisation", "from_library")
 
 
 @admin.register(SowDocument)

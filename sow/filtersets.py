@@ -14,7 +14,7 @@ class ClauseFilter(django_filters.FilterSet):
         fields = ["q", "category"]
 
     def search(self, queryset, name, value):
-        return queryset.search(value)
+        return queryset.search(value, user=self.request.user)
 
 
 class SowFilter(django_filters.FilterSet):

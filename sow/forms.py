@@ -42,8 +42,13 @@ class ClauseCreateForm(ClauseVersionForm):
 
     field_order = ["key", "title", "category", "body", "guidance"]
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_key(self):
+        # Only keys the user can see clash: another organisation's keys stay private.
         key = self.cleaned_data["key"]
-        if Clause.objects.filter(key=key).exists():
+        if Clause.objects.visible_to(self.user).filter(key=key).exists():
             raise forms.ValidationError("A clause with this key exists already.")
         return key

@@ -21,7 +21,8 @@ class Category(models.TextChoices):
 class Clause(models.Model):
     """A reusable clause with a stable key; its text lives in numbered versions."""
 
-    key = models.SlugField(max_length=80, unique=True)
+    # Unique in the shared library and within one organisation's own clauses.
+    key = models.SlugField(max_length=80)
     category = models.CharField(max_length=20, choices=Category.choices)
     title = models.CharField(max_length=200)
     # SOW-check rule ids this clause resolves (see sow.checks).
@@ -37,6 +38,12 @@ class Clause(models.Model):
 
     class Meta:
         ordering = ["category", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(organisation__isnull=True),
+                                    name="clause_key_once_in_shared_library"),
+            models.UniqueConstraint(fields=["organisation", "key"],
+                                    name="clause_key_once_per_organisation"),
+        ]
 
     def __str__(self):
         return self.title

@@ -1,12 +1,9 @@
 """Tenancy for the clause library (SOW documents use the engagement-scoped managers)."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-
-def _client_side(user):
-    org = getattr(user, "organisation", None)
-    return org is not None and org.kind == "client"
+from engagement.rules import in_client_organisation
 
 
 class ClauseQuerySet(models.QuerySet):
@@ -18,15 +15,17 @@ class ClauseQuerySet(models.QuerySet):
             return self.all()
         return self.filter(Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id))
 
-    def search(self, query):
-        """Title, key, or the text or guidance of any version."""
+    def search(self, query, *, user):
+        """Title, key, or the text or guidance of a version the user may see (another
+        organisation's draft text never makes a clause match)."""
+        from .models import ClauseVersion
+
         query = (query or "").strip()
         if not query:
             return self
-        return self.filter(
-            Q(title__icontains=query) | Q(key__icontains=query)
-            | Q(versions__body__icontains=query) | Q(versions__guidance__icontains=query)
-        ).distinct()
+        text = ClauseVersion.objects.visible_to(user).filter(clause=OuterRef("pk")).filter(
+            Q(body__icontains=query) | Q(guidance__icontains=query))
+        return self.filter(Q(title__icontains=query) | Q(key__icontains=query) | Exists(text))
 
 
 class ClauseVersionQuerySet(models.QuerySet):
@@ -43,5 +42,5 @@ class ClauseVersionQuerySet(models.QuerySet):
         settled = Q(status__in=["published", "retired"])
         shared_drafts = shared & (Q(created_by__organisation_id=user.organisation_id)
                                   | Q(created_by__isnull=True))
-        drafts = own | (shared_drafts if _client_side(user) else Q(pk__in=[]))
+        drafts = own | (shared_drafts if in_client_organisation(user) else Q(pk__in=[]))
         return self.filter(own | shared).filter(settled | drafts)

@@ -1,6 +1,7 @@
 """Reads for SOW pages and endpoints, scoped by the engagement's tenancy rule."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Clause, ClauseVersion, SowDocument, SowSection, SowVersion
@@ -48,15 +49,20 @@ def library(*, user, query="", category=""):
         Prefetch("versions", queryset=published.order_by("-number"), to_attr="published"))
     if category:
         clauses = clauses.filter(category=category)
-    return clauses.search(query)
+    return clauses.search(query, user=user)
 
 
 def clause_get(*, user, key):
     """One visible clause with the versions the user may see, newest first."""
     versions = ClauseVersion.objects.visible_to(user).order_by("-number").select_related(
         "created_by")
-    return get_object_or_404(Clause.objects.visible_to(user).prefetch_related(
-        Prefetch("versions", queryset=versions)), key=key)
+    # An organisation's own clause may share its key with a starter clause: its own comes first.
+    clause = (Clause.objects.visible_to(user).filter(key=key)
+              .order_by(F("organisation").asc(nulls_last=True))
+              .prefetch_related(Prefetch("versions", queryset=versions)).first())
+    if clause is None:
+        raise Http404("There is no such clause in your library.")
+    return clause
 
 
 def clause_versions(*, user, clause):

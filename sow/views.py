@@ -226,8 +226,8 @@ def sow_preview(request, pk, sow_pk):
 def library_search(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     query = request.GET.get("q", "").strip()
-    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user)
-                                ).qs[:25])
+    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user),
+                                request=request).qs[:25])
     return render(request, "sow/_library_results.html", {"sow": sow, "clauses": clauses,
                                                          "query": query})
 
@@ -309,7 +309,8 @@ def sow_redline(request, pk, sow_pk):
 def library(request):
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
-    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user)).qs)
+    clauses = list(ClauseFilter(request.GET, queryset=selectors.library(user=request.user),
+                                request=request).qs)
     for c in clauses:
         c.resolves_titles = [RULE_TITLES.get(r, r) for r in c.resolves]
     groups = [{"category": c, "clauses": [x for x in clauses if x.category == c.value]}
@@ -317,7 +318,7 @@ def library(request):
     return render(request, "sow/library.html", {
         "groups": [g for g in groups if g["clauses"]], "query": query, "category": category,
         "categories": Category.choices, "count": len(clauses),
-        "form": ClauseCreateForm(),
+        "form": ClauseCreateForm(user=request.user),
     })
 
 
@@ -378,7 +379,7 @@ def clause_version_status(request, key, number):
 @login_required
 @require_POST
 def clause_create(request):
-    form = ClauseCreateForm(request.POST)
+    form = ClauseCreateForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             clause = services.clause_create(actor=request.user, **form.cleaned_data)

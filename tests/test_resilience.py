@@ -86,27 +86,31 @@ def refusing_broker():
 @contextlib.contextmanager
 def broker_at(app, url, *, then_inline=True):
     """Point the app's publishing at `url` (not eager); the returned callable puts it back.
-    The producer pool is cached twice (app._pool, app.amqp._producer_pool): reset both."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager, app._pool,
-             app.amqp._producer_pool)
+
+    Producer pools are cached by the app (twice) and by kombu's global registry, which would
+    hand back a pool for the old broker: all are dropped on the way in and out. Celery reads
+    CELERY_BROKER_URL from the environment before its own `broker_url` (CI sets it), so the
+    publishing side is pointed through `broker_write_url`, which it asks first."""
+    from kombu import pools
+
+    saved = (app.conf.broker_write_url if "broker_write_url" in app.conf.changes else None,
+             app.conf.task_always_eager)
 
     def reset_pools():
-        # Dropped, not closed: kombu keeps producer pools in a global registry by URL, and a
-        # closed one would be handed out again.
+        pools.reset()
         app._pool, app.amqp._producer_pool = None, None
 
     reset_pools()
-    app.conf.broker_url, app.conf.task_always_eager = url, False
+    app.conf.broker_write_url, app.conf.task_always_eager = url, False
     done = []
 
     def restore():
         """The broker is back. With `then_inline`, published work runs in this process (the
         embedded mode), so the test sees it finish without a worker."""
         if not done:
+            app.conf.broker_write_url = saved[0]
             reset_pools()
-            app.conf.broker_url = saved[0]
             app.conf.task_always_eager = True if then_inline else saved[1]
-            app._pool, app.amqp._producer_pool = saved[2], saved[3]
             done.append(True)
 
     try:

@@ -40,3 +40,14 @@ STORAGES = {
 
 # gunicorn serves the static files itself (no separate web server in the compose stack).
 MIDDLEWARE = [*MIDDLEWARE[:1], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+
+# Optional error reporting: `pip install -e '.[sentry]'` and set SENTRY_DSN.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(dsn=SENTRY_DSN, integrations=[DjangoIntegration(), CeleryIntegration()],
+                    environment=env("SENTRY_ENVIRONMENT", default="production"),
+                    send_default_pii=False, traces_sample_rate=0.0)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from ..querysets import scoped_by
+from ..querysets import NotificationQuerySet
 from .core import Engagement
 
 
@@ -16,7 +16,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
-    objects = scoped_by("engagement")
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,13 +13,11 @@ from ..models import (
     VENDOR_STAFFING_ROLES,
     Phase,
     RaciAssignment,
-    Role,
     StaffingRole,
     Workstream,
 )
 from ._common import lock, require
 
-RACI_ROLES = {Role.PROGRAM_MANAGER, Role.ADMIN, Role.LEADERSHIP}
 TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "raci_default.json"
 
 

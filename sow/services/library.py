@@ -78,7 +78,8 @@ def library_load(*, path=LIBRARY_FILE):
     for entry in entries:
         check_template(entry["body"].strip())
         digest = _library_hash(entry)
-        clause, created = Clause.objects.get_or_create(key=entry["key"], defaults={
+        clause, created = Clause.objects.get_or_create(key=entry["key"], organisation=None,
+                                                       defaults={
             "category": entry["category"], "title": entry["title"],
             "resolves": entry.get("resolves", []), "from_library": True})
         if not created:
@@ -153,6 +154,9 @@ def clause_version_set_status(*, actor, version, status):
 def clause_create(*, actor, key, category, title, body, guidance="", resolves=()):
     require(actor, "sow.curate_library")
     check_template(body)
+    if Clause.objects.visible_to(actor).filter(key=key).exists():
+        raise DomainError(f"A clause with the key “{key}” exists already.", rule="duplicate",
+                          field="key")
     try:
         with transaction.atomic():
             clause = Clause.objects.create(key=key, category=category, title=title,

@@ -153,7 +153,8 @@ def test_kpi_page_adds_a_kpi_and_lists_missing_layers(client, people, engagement
     assert b"missing: business, system." in response.content
 
 
-def test_healthz_is_liveness_and_readyz_details_are_for_admins(client, people):
+def test_healthz_is_liveness_and_readyz_details_are_for_admins(client, people, settings):
+    settings.CELERY_BROKER_URL = None  # embedded mode (tests/test_resilience.py: the rest)
     assert client.get("/healthz").json() == {"status": "ok"}
     anonymous = client.get("/readyz")
     assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
