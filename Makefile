@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test serve worker beat lint migrate seed clean
+.PHONY: run test serve worker beat lint migrate seed clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ beat: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+backup: $(VENV)/.installed
+	$(BIN)/python manage.py backup $(if $(OUTPUT),--output $(OUTPUT),)
+
+restore: $(VENV)/.installed
+	$(BIN)/python manage.py restore $(FROM)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media
