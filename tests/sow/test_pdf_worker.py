@@ -57,3 +57,22 @@ def test_worker_killed_mid_render_leaves_exactly_one_pdf(celery_worker, engageme
     assert job.attempts >= 2, "the killed attempt was redelivered"
     assert len(pdf_files(job)) == 1
     assert RenderJob.objects.filter(sow_version=version).count() == 1
+
+
+def test_a_render_that_kills_its_worker_stops_after_the_allowed_attempts(celery_worker,
+                                                                         engagement, people):
+    if not getattr(settings, "OFFRAMP_RENDER_FIRST_ATTEMPT_DELAY", 0):
+        pytest.skip("the worker must run with the test hooks (see .ci/run)")
+    from sow.models import SowDocument
+    from tests.worker_hooks.apps import POISON_TITLE
+
+    version = frozen_version(engagement, people, schedules=("ladder",))
+    SowDocument.objects.filter(pk=version.sow_id).update(title=POISON_TITLE)
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    wait_for(job, {"succeeded", "failed"}, timeout=120)
+    assert job.status == "failed"
+    assert job.attempts == settings.OFFRAMP_TASK_MAX_ATTEMPTS
+    assert "Stopped after 3 attempts" in job.reason
+    time.sleep(2)  # no further delivery claims it again
+    job.refresh_from_db()
+    assert job.attempts == settings.OFFRAMP_TASK_MAX_ATTEMPTS
