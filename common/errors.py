@@ -46,6 +46,17 @@ class ConflictError(DomainError):
         return data
 
 
+class PreconditionRequired(DomainError):
+    """A change to a versioned resource that does not say which version it read."""
+
+    status_code = 428
+
+    def __init__(self, noun):
+        super().__init__(f"Say which version of this {noun} you read: send the ETag you got in "
+                         "an If-Match header, or its number as `version`. Without it a "
+                         "concurrent change could be overwritten.", rule="if_match_required")
+
+
 class NotAllowed(DomainError):
     """The actor's role or side may not do this."""
 

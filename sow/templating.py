@@ -64,7 +64,9 @@ PLAIN = (str, int, float, Decimal, bool, type(None), list, tuple, dict, date, da
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "u", "code",
                 "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
                 "caption", "span", "sup", "sub"}
-ALLOWED_ATTRIBUTES = {"th": {"scope", "colspan"}, "td": {"colspan"}, "span": {"class"}}
+# No class or id on user content: the print stylesheet's running header and footer are set
+# from classes, and clause text must never be able to set them.
+ALLOWED_ATTRIBUTES = {"th": {"scope", "colspan"}, "td": {"colspan"}}
 
 
 @dataclass(frozen=True)

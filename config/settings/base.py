@@ -257,6 +257,9 @@ OFFRAMP_METRICS_ALLOWED_IPS = env.list("OFFRAMP_METRICS_ALLOWED_IPS", default=["
 OFFRAMP_METRICS_TOKEN = env("OFFRAMP_METRICS_TOKEN", default="")
 
 OFFRAMP_PAGE_SIZE = 25
+# Size limits that keep one engagement's pages and contracts bounded.
+OFFRAMP_MAX_MILESTONES = env.int("OFFRAMP_MAX_MILESTONES", default=200)
+OFFRAMP_MAX_CRITERIA = env.int("OFFRAMP_MAX_CRITERIA", default=50)
 
 # Evidence uploads: size cap and accepted file types.
 OFFRAMP_EVIDENCE_MAX_BYTES = env.int("OFFRAMP_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)

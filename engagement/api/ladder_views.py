@@ -112,7 +112,7 @@ class MilestoneViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("engagement", None)
-        expected = self.expected_version(fields)
+        expected = self.expected_version(fields, noun="milestone")
         services.milestone_update(actor=request.user, milestone=milestone, data=fields,
                                   expected_version=expected)
         return self._detail(pk)

@@ -70,7 +70,7 @@ class EngagementViewSet(VersionedMixin, EngagementLadderMixin, mixins.ListModelM
         data = EngagementUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        expected = self.expected_version(fields)
+        expected = self.expected_version(fields, noun="engagement")
         services.engagement_update(actor=request.user, engagement=engagement, data=fields,
                                    expected_version=expected)
         return self.retrieve(request, pk=pk)

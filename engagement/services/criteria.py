@@ -32,6 +32,10 @@ def criterion_add(*, actor, milestone, statement, method, performer=Side.INTERNA
     require(actor, "engagement.manage_ladder", milestone)
     milestone = lock(milestone)
     _open_for_changes(milestone)
+    limit = settings.OFFRAMP_MAX_CRITERIA
+    if milestone.criteria.count() >= limit:
+        raise RuleViolation(f"A milestone has at most {limit} acceptance criteria.",
+                            rule="too_many")
     last = milestone.criteria.aggregate(m=Max("position"))["m"] or 0
     criterion = AcceptanceCriterion(milestone=milestone, position=last + 1, statement=statement,
                                     method=method, performer=performer)

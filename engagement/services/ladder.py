@@ -5,6 +5,7 @@ import math
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.urls import reverse
@@ -154,6 +155,10 @@ def milestone_create(*, actor, engagement, title, start_week, end_week, ownershi
     require(actor, "engagement.manage_ladder", engagement)
     engagement = lock(engagement)
     _check_weeks(engagement, start_week, end_week)
+    limit = settings.OFFRAMP_MAX_MILESTONES
+    if Milestone.objects.filter(engagement=engagement).count() >= limit:
+        raise RuleViolation(f"An engagement has at most {limit} milestones; edit or remove "
+                            "one instead.", rule="too_many")
     last = Milestone.objects.filter(engagement=engagement).aggregate(m=Max("position"))["m"] or 0
     milestone = Milestone(
         engagement=engagement, position=last + 1, title=title, description=description,

@@ -82,7 +82,7 @@ class PaymentMilestoneViewSet(VersionedMixin, viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("engagement", None)
-        expected = self.expected_version(fields)
+        expected = self.expected_version(fields, noun="payment")
         conditions = fields.pop("conditions", None)
         payment_services.payment_update(
             actor=request.user, payment=payment, data=fields, expected_version=expected,

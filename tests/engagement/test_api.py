@@ -78,11 +78,15 @@ def test_patch_with_stale_if_match_answers_409_with_current_values(api, people, 
     assert response.json()["current"]["title"] == "One"
 
 
-def test_patch_without_version_applies(api, people, engagement):
-    response = as_user(api, people["pm"]).patch(f"/api/v1/engagements/{engagement.pk}/",
-                                                {"use_case": "Triage"}, format="json")
-    assert response.status_code == 200
-    assert response.json()["use_case"] == "Triage"
+def test_patch_without_version_is_refused_with_428(api, people, engagement):
+    client = as_user(api, people["pm"])
+    response = client.patch(f"/api/v1/engagements/{engagement.pk}/", {"use_case": "Triage"},
+                            format="json")
+    assert response.status_code == 428 and response.json()["rule"] == "if_match_required"
+    assert "If-Match" in response.json()["detail"]
+    response = client.patch(f"/api/v1/engagements/{engagement.pk}/",
+                            {"use_case": "Triage", "version": 1}, format="json")
+    assert response.status_code == 200 and response.json()["use_case"] == "Triage"
 
 
 def test_transition_refused_answers_409_naming_the_rule(api, people, engagement):
