@@ -9,9 +9,11 @@ deep, and no variable the context does not document. Rendering caps the output's
 time and turns the result into sanitised HTML.
 """
 
+import contextlib
 import hashlib
 import html
 import re
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +37,9 @@ MAX_OPERAND = 10_000
 MAX_LOOP_DEPTH = 2
 MAX_INT_BITS = 256
 TIME_LIMIT = 2.0
+# Lines of template code a render may execute (loop bodies included, output or not): the
+# budget that holds even when nothing is written out.
+MAX_STEPS = 200_000
 
 ALLOWED_FILTERS = frozenset({
     "upper", "lower", "title", "capitalize", "trim", "length", "count", "join", "default", "d",
@@ -130,13 +135,37 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
         return False
 
 
-def _capped(fn):
-    """A filter whose result may not outgrow the output cap (replace can multiply text)."""
+TOO_BIG = "that filter would produce more text than a clause may hold"
+
+
+def _size_before(name, args, kwargs):
+    """The size a filter's result would have, worked out before it is built (a `replace` can
+    multiply text, a `join` concatenate it), so the cap refuses before anything is allocated."""
+    # Jinja passes its evaluation context first to `replace` and `join`.
+    skip = 1 if args and not isinstance(args[0], str | list | tuple) else 0
+    value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
+    if name == "replace" and isinstance(value, str) and len(rest) >= 2:
+        old, new = str(rest[0]), str(rest[1])
+        count = rest[2] if len(rest) > 2 and isinstance(rest[2], int) else None
+        hits = (len(value) + 1) if old == "" else value.count(old)
+        hits = min(hits, count) if count is not None and count >= 0 else hits
+        return len(value) + hits * (len(new) - len(old))
+    if name == "join" and isinstance(value, list | tuple):
+        glue = str(rest[0]) if rest else ""
+        return sum(len(str(v)) for v in value) + len(glue) * max(len(value) - 1, 0)
+    return 0
+
+
+def _capped(fn, name=""):
+    """A filter whose result may not outgrow the output cap: checked before it is built where
+    the size is known in advance, and on its result in any case."""
 
     def wrapper(*args, **kwargs):
+        if _size_before(name, args, kwargs) > MAX_OUTPUT:
+            raise SecurityError(TOO_BIG)
         result = fn(*args, **kwargs)
         if isinstance(result, str | list) and len(result) > MAX_OUTPUT:
-            raise SecurityError("that filter would produce more text than a clause may hold")
+            raise SecurityError(TOO_BIG)
         return result
 
     for attr in ("jinja_pass_arg",):
@@ -149,7 +178,8 @@ def _environment():
     env = ClauseEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                             lstrip_blocks=True, keep_trailing_newline=False)
     builtin = env.filters
-    env.filters = {name: _capped(builtin[name]) for name in ALLOWED_FILTERS if name in builtin}
+    env.filters = {name: _capped(builtin[name], name) for name in ALLOWED_FILTERS
+                   if name in builtin}
     env.filters.update({"money": _money, "plural": _plural})
     env.tests = {name: env.tests[name] for name in ALLOWED_TESTS if name in env.tests}
     env.globals = {}
@@ -255,6 +285,41 @@ def _plain_syntax(message):
     return message
 
 
+OVER_BUDGET = ("the clause does too much work to render (its loops run too long); loop over "
+               "the engagement's lists as they are")
+_over_budget = {}  # source hashes that ran out of budget (bounded, oldest dropped first)
+
+
+class _OverBudget(BaseException):
+    """Raised from the tracer inside the template's frame; a BaseException so that nothing in
+    the template or its filters can catch it."""
+
+
+@contextlib.contextmanager
+def _budget(deadline):
+    """Count the lines of template code executed (Jinja compiles a clause to Python whose
+    frames are named "<template>"; only those are traced) and stop the render at MAX_STEPS or
+    at the deadline, whether or not it writes anything."""
+    steps = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            steps[0] += 1
+            if steps[0] > MAX_STEPS or (steps[0] % 512 == 0 and time.monotonic() > deadline):
+                raise _OverBudget
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == "<template>" else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
 @lru_cache(maxsize=512)
 def _compiled(source_hash, source):
     return ENV.from_string(source)
@@ -263,19 +328,26 @@ def _compiled(source_hash, source):
 def render(source, context, *, known_variables=None):
     """Render a clause body to sanitised HTML. Raises ClauseTemplateError on any problem."""
     validate(source, known_variables if known_variables is not None else context.keys())
-    template = _compiled(hashlib.sha256(source.encode()).hexdigest(), source)
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    if digest in _over_budget:
+        # It ran out of budget before: refuse at once rather than spend the budget again.
+        raise ClauseTemplateError([TemplateProblem(None, OVER_BUDGET)])
+    template = _compiled(digest, source)
     deadline = time.monotonic() + TIME_LIMIT
     out, size = [], 0
     try:
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise ClauseTemplateError([TemplateProblem(None, "the clause renders to more "
-                                           f"than {MAX_OUTPUT:,} characters")])
-            if time.monotonic() > deadline:
-                raise ClauseTemplateError([TemplateProblem(None, "the clause took too long "
-                                                                 "to render")])
-            out.append(chunk)
+        with _budget(deadline):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise ClauseTemplateError([TemplateProblem(None, "the clause renders to "
+                                               f"more than {MAX_OUTPUT:,} characters")])
+                out.append(chunk)
+    except _OverBudget as exc:
+        _over_budget[digest] = True
+        while len(_over_budget) > 1024:
+            _over_budget.pop(next(iter(_over_budget)))
+        raise ClauseTemplateError([TemplateProblem(None, OVER_BUDGET)]) from exc
     except UndefinedError as exc:
         raise ClauseTemplateError([TemplateProblem(_line_of(exc), _plain_undefined(exc))]) \
             from exc

@@ -1,5 +1,6 @@
 """Settings shared by every run mode. Values come from the environment only (django-environ)."""
 
+import datetime as dt
 import logging.config
 from pathlib import Path
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "django_structlog",
     "django_prometheus",
+    "axes",
     "engagement",
     "kpis",
     "sow",
@@ -52,7 +54,22 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "config.observability.EngagementContextMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes) for the site and admin logins: after a few failures from one
+# address, or for one username, logins are refused for a while. The refusal reads the same
+# for known and unknown usernames.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("OFFRAMP_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("OFFRAMP_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,0 +1,65 @@
+"""Hold under attack (issue 11): regression tests, one per finding."""
+
+import time
+import tracemalloc
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+# --- Login throttling ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/"])
+def test_logins_are_throttled_after_repeated_failures(client, people, settings, path):
+    user = people["pm"]
+    user.set_password("right-password-1")
+    user.is_staff = True
+    user.save()
+    statuses = [client.post(path, {"username": user.username, "password": "wrong"}).status_code
+                for _ in range(settings.AXES_FAILURE_LIMIT)]
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    locked = client.post(path, {"username": user.username, "password": "right-password-1"})
+    assert locked.status_code == 429
+    assert "Too many failed log-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_locked_unknown_username_reads_the_same_as_a_known_one(client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "nobody-here", "password": "wrong"},
+                    REMOTE_ADDR="198.51.100.7")
+    unknown = client.post("/login/", {"username": "nobody-here", "password": "x"},
+                          REMOTE_ADDR="198.51.100.7")
+    assert unknown.status_code == 429
+    assert "Too many failed log-in attempts" in unknown.content.decode()
+
+
+# --- Clause templates: a budget that does not depend on output -------------------------------
+
+def test_output_free_nested_loops_stop_within_the_budget(engagement):
+    from sow.context import VARIABLES, build_context
+    from sow.templating import ClauseTemplateError, render
+
+    grow = "client.name|replace('', 'aaaaaaaaaa')|replace('', 'bbbbbbbbbb')|list"
+    body = f"{{% for a in {grow} %}}{{% for b in {grow} %}}{{% endfor %}}{{% endfor %}}done"
+    started = time.monotonic()
+    with pytest.raises(ClauseTemplateError, match="too much work|too long"):
+        render(body, build_context(engagement.pk), known_variables=VARIABLES.keys())
+    assert time.monotonic() - started < 4.0
+
+
+def test_a_replace_expansion_is_refused_before_it_allocates(engagement):
+    from sow.context import VARIABLES, build_context
+    from sow.templating import ClauseTemplateError, render
+
+    body = "{{ ('a' * 9000)|replace('a', 'b' * 9000) }}"
+    context = build_context(engagement.pk)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ClauseTemplateError, match="more text than a clause may hold"):
+            render(body, context, known_variables=VARIABLES.keys())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
