@@ -7,14 +7,16 @@ instead of forking the chain; the (engagement, prev_hash) unique constraint is t
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEvent, Engagement, Organisation, OrganisationAuditEvent
+from .models import AuditEvent, ChainCheckpoint, Engagement, Organisation, OrganisationAuditEvent
 
 GENESIS = "0" * 64
 logger = logging.getLogger("offramp.audit")
@@ -101,17 +103,59 @@ def audit_record(*, engagement, actor, verb, obj, before=None, after=None, reaso
         "reason": reason,
         "prev_hash": prev_hash,
     }
-    return AuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
+    event = AuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
+    _checkpoint([("engagement", engagement.pk, event.seq, event.hash)])
+    return event
+
+
+def checkpoint_mac(kind, owner_id, seq, digest):
+    """HMAC-SHA256 of a chain head with the key from the environment (never stored)."""
+    key = settings.OFFRAMP_AUDIT_KEY or hashlib.sha256(
+        f"offramp-audit-checkpoint:{settings.SECRET_KEY}".encode()).hexdigest()
+    message = f"{kind}:{owner_id}:{seq}:{digest}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _checkpoint(heads):
+    """Record the new heads [(kind, owner id, seq, hash)] in one statement."""
+    rows = [ChainCheckpoint(**{f"{kind}_id": owner}, seq=seq, hash=digest,
+                            mac=checkpoint_mac(kind, owner, seq, digest))
+            for kind, owner, seq, digest in heads]
+    kind = heads[0][0]
+    ChainCheckpoint.objects.bulk_create(rows, update_conflicts=True, unique_fields=[kind],
+                                        update_fields=["seq", "hash", "mac", "updated_at"])
+
+
+def _checkpoint_problems(kind, heads):
+    """Chains whose head does not match its signed checkpoint: {owner id: problem}."""
+    problems = {}
+    checkpoints = {getattr(c, f"{kind}_id"): c for c in ChainCheckpoint.objects.filter(
+        **{f"{kind}__isnull": False})}
+    for owner, (seq, digest) in heads.items():
+        mark = checkpoints.pop(owner, None)
+        if mark is None:
+            problems[owner] = (seq, "the chain has no checkpoint")
+        elif not hmac.compare_digest(mark.mac, checkpoint_mac(kind, owner, mark.seq, mark.hash)):
+            problems[owner] = (seq, "the checkpoint's signature is not valid")
+        elif (mark.seq, mark.hash) != (seq, digest):
+            problems[owner] = (seq, f"the chain ends at event #{seq} but its checkpoint records "
+                                    f"#{mark.seq}: events were removed or rewritten")
+    for owner, mark in checkpoints.items():
+        problems[owner] = (0, f"the checkpoint records event #{mark.seq} but the chain has "
+                              "no events: they were removed")
+    return problems
 
 
 _COLUMNS = ("id", "seq", "at", "actor_id", "actor_label", "verb", "object_type", "object_id",
             "before", "after", "reason", "prev_hash", "hash")
 
 
-def _walk(rows, owner_field, checked):
-    """Check chains ordered by (owner, seq); (None, checked) or (broken row and problem, checked)."""
+def _walk(rows, owner_field, checked, heads):
+    """Check chains ordered by (owner, seq); (None, checked) or (broken row and problem, checked).
+    `heads` collects each chain's last (seq, hash) for the checkpoint comparison."""
     current, expected_prev, expected_seq = None, GENESIS, 1
     for row in rows.iterator(chunk_size=2000):
+        heads[row[owner_field]] = (row["seq"], row["hash"])
         if row[owner_field] != current:
             current, expected_prev, expected_seq = row[owner_field], GENESIS, 1
         problem = None
@@ -138,18 +182,34 @@ def audit_verify(*, engagement_id=None):
     rows = AuditEvent.objects.order_by("engagement_id", "seq").values("engagement_id", *_COLUMNS)
     if engagement_id is not None:
         rows = rows.filter(engagement_id=engagement_id)
-    broken, checked = _walk(rows, "engagement_id", 0)
+    heads = {}
+    broken, checked = _walk(rows, "engagement_id", 0, heads)
     owner = "engagement"
+    if broken is None:
+        truncated = _checkpoint_problems("engagement", heads)
+        if engagement_id is not None:
+            truncated = {k: v for k, v in truncated.items() if k == engagement_id}
+        if truncated:
+            return _truncated("engagement", truncated, checked)
     if broken is None and engagement_id is None:
         rows = OrganisationAuditEvent.objects.order_by("organisation_id", "seq").values(
             "organisation_id", *_COLUMNS)
-        broken, checked = _walk(rows, "organisation_id", checked)
+        heads = {}
+        broken, checked = _walk(rows, "organisation_id", checked, heads)
         owner = "organisation"
+        if broken is None and (truncated := _checkpoint_problems("organisation", heads)):
+            return _truncated("organisation", truncated, checked)
     if broken is None:
         return {"ok": True, "events": checked}
     row, problem = broken
     return {"ok": False, "events": checked, owner: row[f"{owner}_id"], "seq": row["seq"],
             "event": row["id"], "problem": problem}
+
+
+def _truncated(kind, problems, checked):
+    owner, (seq, problem) = sorted(problems.items())[0]
+    return {"ok": False, "events": checked, kind: owner, "seq": seq, "event": None,
+            "problem": problem}
 
 
 def audit_record_for_organisation(*, organisation, actor, verb, obj, before=None, after=None,
@@ -172,7 +232,9 @@ def audit_record_for_organisation(*, organisation, actor, verb, obj, before=None
         "before": jsonable(before), "after": jsonable(after), "reason": reason,
         "prev_hash": last["hash"] if last else GENESIS,
     }
-    return OrganisationAuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
+    event = OrganisationAuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
+    _checkpoint([("organisation", organisation.pk, event.seq, event.hash)])
+    return event
 
 
 def audit_record_many(entries):
@@ -217,4 +279,7 @@ def audit_record_many(entries):
         digest = _hash_of_row(fields)
         heads[engagement_id] = (seq + 1, digest)
         events.append(AuditEvent(hash=digest, **fields))
-    return AuditEvent.objects.bulk_create(events)
+    created = AuditEvent.objects.bulk_create(events)
+    _checkpoint([("engagement", owner, seq, digest) for owner, (seq, digest) in heads.items()
+                 if owner in set(engagement_ids)])
+    return created

@@ -63,3 +63,50 @@ def test_a_replace_expansion_is_refused_before_it_allocates(engagement):
     finally:
         tracemalloc.stop()
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
+
+
+# --- Truncating the audit chain -----------------------------------------------------------
+
+def _delete_newest_event(engagement):
+    from django.db import connection
+
+    from engagement.models import AuditEvent
+
+    newest = AuditEvent.objects.filter(engagement=engagement).order_by("-seq").first()
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("ALTER TABLE engagement_auditevent DISABLE TRIGGER "
+                        "engagement_auditevent_append_only")
+        cur.execute("DELETE FROM engagement_auditevent WHERE id = %s", [newest.pk])
+        if connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE engagement_auditevent ENABLE TRIGGER "
+                        "engagement_auditevent_append_only")
+    return newest
+
+
+def test_deleting_the_newest_audit_event_is_reported(engagement, people):
+    from engagement import services
+    from engagement.audit import audit_verify
+
+    services.staffing_assign(actor=people["pm"], engagement=engagement,
+                             staffing_role="ml_engineer", person_name="Aisha Bello")
+    assert audit_verify()["ok"]
+    newest = _delete_newest_event(engagement)
+    result = audit_verify()
+    assert not result["ok"] and result["engagement"] == engagement.pk
+    assert f"checkpoint records #{newest.seq}" in result["problem"]
+
+
+def test_rewriting_the_checkpoint_without_the_key_is_reported(engagement, people):
+    from engagement import services
+    from engagement.audit import audit_verify
+    from engagement.models import AuditEvent, ChainCheckpoint
+
+    services.staffing_assign(actor=people["pm"], engagement=engagement,
+                             staffing_role="ml_engineer", person_name="Aisha Bello")
+    _delete_newest_event(engagement)
+    head = AuditEvent.objects.filter(engagement=engagement).order_by("-seq").first()
+    ChainCheckpoint.objects.filter(engagement=engagement).update(seq=head.seq, hash=head.hash)
+    result = audit_verify()
+    assert not result["ok"] and "signature is not valid" in result["problem"]

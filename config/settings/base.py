@@ -274,6 +274,9 @@ OFFRAMP_METRICS_ALLOWED_IPS = env.list("OFFRAMP_METRICS_ALLOWED_IPS", default=["
 OFFRAMP_METRICS_TOKEN = env("OFFRAMP_METRICS_TOKEN", default="")
 
 OFFRAMP_PAGE_SIZE = 25
+# Signs each audit chain's checkpoint (engagement.audit); kept only in the environment, never in
+# the database. Empty: a key derived from DJANGO_SECRET_KEY.
+OFFRAMP_AUDIT_KEY = env("OFFRAMP_AUDIT_KEY", default="")
 # Size limits that keep one engagement's pages and contracts bounded.
 OFFRAMP_MAX_MILESTONES = env.int("OFFRAMP_MAX_MILESTONES", default=200)
 OFFRAMP_MAX_CRITERIA = env.int("OFFRAMP_MAX_CRITERIA", default=50)

@@ -2,6 +2,7 @@ from .approvals import Approval, ApprovalRequest
 from .core import (
     VENDOR_STAFFING_ROLES,
     AuditEvent,
+    ChainCheckpoint,
     Engagement,
     Organisation,
     OrganisationAuditEvent,
@@ -27,7 +28,7 @@ from .outbox import Heartbeat, OutboxTask
 from .raci import Phase, RaciAssignment, Workstream
 
 __all__ = [
-    "Approval", "ApprovalRequest", "VENDOR_STAFFING_ROLES", "AuditEvent", "Engagement",
+    "Approval", "ApprovalRequest", "VENDOR_STAFFING_ROLES", "AuditEvent", "ChainCheckpoint", "Engagement",
     "Organisation", "OrganisationAuditEvent",
     "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",

@@ -349,3 +349,30 @@ class OrganisationAuditEvent(ChainEvent):
             models.UniqueConstraint(fields=["organisation", "seq"], name="org_audit_seq_unique"),
             models.UniqueConstraint(fields=["organisation", "prev_hash"], name="org_audit_no_fork"),
         ]
+
+
+class ChainCheckpoint(models.Model):
+    """The head of one hash chain (an engagement's, or an organisation's), signed with a key
+    that lives only in the environment. Written in the same transaction as every event, so
+    deleting the newest events, or rewriting events and checkpoint without the key, shows."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="+")
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, null=True,
+                                        blank=True, related_name="+")
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_by("engagement")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(engagement__isnull=True) ^ Q(organisation__isnull=True),
+                name="checkpoint_of_one_chain"),
+        ]
+
+    def __str__(self):
+        return f"checkpoint #{self.seq}"

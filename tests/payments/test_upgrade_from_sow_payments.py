@@ -225,7 +225,8 @@ def test_upgrade_from_payments_in_the_sow_app_keeps_every_row():
         assert not {"payments_paymentmilestone", "payments_gatecondition"} & _tables()
 
         old = _seed_old_database(executor.loader.project_state(OLD_STATE_NODES).apps)
-        assert audit_verify(engagement_id=old["engagement"]) == {"ok": True, "events": 8}
+        # (audit_verify reads today's checkpoint table, which the old schema has not got;
+        # the chain is verified after the upgrade, which checkpoints it.)
 
         _migrate_to_latest()
     finally:
