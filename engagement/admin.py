@@ -51,6 +51,11 @@ class UserAdmin(BaseUserAdmin):
         if not request.user.is_superuser and not change:
             obj.organisation_id = request.user.organisation_id
         super().save_model(request, obj, form, change)
+        if change and {"is_active", "organisation", "role"} & set(form.changed_data):
+            # Keys this person turned stop counting the moment they lose the right.
+            from .services import approval_keys_revalidate
+
+            approval_keys_revalidate(actor=request.user, user=obj)
 
 
 @admin.register(Engagement)

@@ -24,9 +24,8 @@ def schedule_rows(engagement):
         status="cancelled").prefetch_related("approvals").order_by("requested_at")}
     for p in payments:
         p.request = requests.get(str(p.pk))
-        p.keys_turned = sum(1 for a in p.request.approvals.all()
-                            if a.round == p.request.round and a.decision == "approve"
-                            ) if p.request else 0
+        p.keys_turned = sum(1 for a in p.request.current_keys(p.request.approvals.all())
+                            if a.decision == "approve") if p.request else 0
         p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
                                            else c.milestone.status == "accepted")}
                   for c in p.conditions.all()]

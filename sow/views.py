@@ -245,7 +245,7 @@ def version_detail(request, pk, sow_pk, number):
         "requested_by").order_by("-requested_at").first()
     keys = None
     if request_:
-        current = [a for a in request_.approvals.all() if a.round == request_.round]
+        current = request_.current_keys(request_.approvals.all())
         keys = {"request": request_, "slots": (current + [None, None])[:2]
                 if request_.status == "open" else current,
                 "needed": keys_needed(request_, current)}

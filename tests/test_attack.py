@@ -110,3 +110,85 @@ def test_rewriting_the_checkpoint_without_the_key_is_reported(engagement, people
     ChainCheckpoint.objects.filter(engagement=engagement).update(seq=head.seq, hash=head.hash)
     result = audit_verify()
     assert not result["ok"] and "signature is not valid" in result["problem"]
+
+
+# --- Keys re-checked when a request completes ------------------------------------------------
+
+@pytest.fixture
+def release(engagement, people):
+    """An eligible payment with its release request open and one client key turned (leader)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from engagement import services as engagement_services
+    from payments import services as pay
+
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    criterion = ladder[0].criteria.first()
+    payment = pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Gate",
+        amount=Decimal("1000.00"), due_date=dt.date(2026, 10, 30),
+        conditions=[{"kind": "criterion", "criterion": criterion.pk}])
+    engagement_services.criterion_verify(actor=people["pm"], criterion=criterion, status="met",
+                                         note="seen")
+    pay.payments_evaluate(today=dt.date(2026, 9, 20))
+    request = pay.payment_request_release(actor=people["pm"], payment=payment)
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="approve")
+    return payment, request
+
+
+def _revoke_deactivate(user, orgs):
+    user.is_active = False
+    user.save()
+
+
+def _revoke_move(user, orgs):
+    user.organisation = orgs["other_client"]
+    user.save()
+
+
+def _revoke_role_and_side(user, orgs):
+    user.organisation, user.role = orgs["vendor"], "vendor"
+    user.save()
+
+
+@pytest.mark.parametrize("revoke", [_revoke_deactivate, _revoke_move, _revoke_role_and_side])
+def test_a_key_whose_holder_lost_the_right_is_voided_at_completion(release, people, orgs,
+                                                                   revoke):
+    from engagement import services as engagement_services
+    from engagement.models import Approval, AuditEvent
+
+    payment, request = release
+    revoke(people["leader"], orgs)
+    engagement_services.approval_decide(actor=people["procurement"], request=request,
+                                        decision="approve")
+    payment.refresh_from_db()
+    request.refresh_from_db()
+    assert payment.status == "eligible" and request.status == "open"
+    voided = Approval.objects.get(request=request, user=people["leader"])
+    assert voided.voided_at is not None and voided.voided_reason
+    assert AuditEvent.objects.filter(verb="approval.key_voided").exists()
+    from tests.engagement.factories import UserFactory
+
+    another = UserFactory(username="cfo", organisation=orgs["client"], role="leadership")
+    engagement_services.approval_decide(actor=another, request=request, decision="approve")
+    payment.refresh_from_db()
+    assert payment.status == "approved"
+
+
+def test_deactivating_a_user_in_the_admin_voids_their_open_keys_at_once(client, release,
+                                                                        people, orgs):
+    from engagement.models import Approval, User
+
+    payment, request = release
+    admin = User.objects.create_superuser("root", "root@example.com", "pw-123456789")
+    client.force_login(admin)
+    leader = people["leader"]
+    response = client.post(f"/admin/engagement/user/{leader.pk}/change/", {
+        "username": leader.username, "organisation": orgs["client"].pk, "role": "leadership",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "is_active": "",
+    })
+    assert response.status_code == 302, response.content.decode()[:500]
+    key = Approval.objects.get(request=request, user=leader)
+    assert key.voided_at is not None and "deactivated" in key.voided_reason

@@ -136,7 +136,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     def get_still_needed(self, obj) -> str:
         from engagement.services import keys_needed
 
-        return keys_needed(obj, [a for a in obj.approvals.all() if a.round == obj.round])
+        return keys_needed(obj, obj.current_keys(obj.approvals.all()))
 
 
 class DecisionSerializer(serializers.Serializer):

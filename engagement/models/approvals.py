@@ -49,6 +49,10 @@ class ApprovalRequest(models.Model):
     def __str__(self):
         return self.summary
 
+    def current_keys(self, approvals):
+        """The keys that count now: this round's, not voided."""
+        return [a for a in approvals if a.round == self.round and a.voided_at is None]
+
 
 class Approval(models.Model):
     """One key: a user's decision in one round of a request."""
@@ -64,6 +68,10 @@ class Approval(models.Model):
     decision = models.CharField(max_length=8, choices=Decision.choices)
     reason = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
+    # A key whose holder has since lost the right to turn it (deactivated, moved to another
+    # organisation, another role) stops counting; when and why is kept.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_reason = models.TextField(blank=True)
 
     objects = scoped_by("request__engagement")
 

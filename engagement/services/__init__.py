@@ -4,6 +4,7 @@ from ._common import lock, require, require_party
 from .approvals import (
     approval_cancel,
     approval_decide,
+    approval_keys_revalidate,
     approval_request_open,
     approval_reset,
     keys_needed,
@@ -35,7 +36,8 @@ from .ladder import (
 from .raci import raci_problems, raci_save, raci_seed, raci_template, raci_warnings
 
 __all__ = [
-    "approval_cancel", "approval_decide", "approval_request_open", "approval_reset",
+    "approval_cancel", "approval_keys_revalidate", "approval_decide", "approval_request_open",
+    "approval_reset",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
     "criterion_verify", "deliverable_add", "evidence_add", "ENGAGEMENT_TRANSITIONS",
     "baseline_record", "engagement_create", "engagement_transition",

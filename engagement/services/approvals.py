@@ -16,6 +16,7 @@ from common.errors import DomainError, RuleViolation
 
 from ..audit import audit_record
 from ..models import Approval, ApprovalRequest, Side
+from ..rules import can
 from ..transitions import transition
 from ._common import lock_engagement, require, require_party
 
@@ -88,7 +89,7 @@ def approval_request_open(*, actor, engagement, kind, subject, summary, url=""):
 
 def keys_needed(request, approvals):
     """Plain words for what the request still needs, from this round's approvals."""
-    current = [a for a in approvals if a.round == request.round and a.decision == "approve"]
+    current = [a for a in request.current_keys(approvals) if a.decision == "approve"]
     if request.status != ApprovalRequest.Status.OPEN:
         return ""
     handler = _handlers.get(request.kind)
@@ -127,7 +128,7 @@ def approval_decide(*, actor, request, decision, reason=""):
     if decision == Approval.Decision.REJECT and not reason.strip():
         raise DomainError("Say why you reject it; the requester sees your reason.",
                           rule="invalid_field", field="reason")
-    current = list(request.approvals.filter(round=request.round))
+    current = list(request.approvals.filter(round=request.round, voided_at__isnull=True))
     if any(a.user_id == actor.pk for a in current):
         raise RuleViolation("You already turned a key on this request.", rule="two_key_same_user")
     approvals_so_far = [a for a in current if a.decision == Approval.Decision.APPROVE]
@@ -149,13 +150,70 @@ def approval_decide(*, actor, request, decision, reason=""):
         _close(request, actor, AS.REJECTED, "approval.closed", reason)
         handler.on_rejected(request=request, actor=actor, reason=reason)
         return key
-    approvals = [*approvals_so_far, key]
+    # Keys turned earlier count only if their holders could still turn them now.
+    approvals = [*_still_valid(request, approvals_so_far, actor), key]
     if len({a.user_id for a in approvals}) >= 2 and any(a.side == Side.INTERNAL for a in approvals):
         if handler.check:
             handler.check(request=request)
         _close(request, actor, AS.APPROVED, "approval.closed", "")
         handler.on_approved(request=request, actor=actor)
     return key
+
+
+def _why_void(key, request):
+    """Why a key no longer counts (in words), or "" when it still does."""
+    holder = key.user
+    if not holder.is_active:
+        return f"{holder} was deactivated."
+    if holder.is_superuser:
+        return ""
+    side = holder.side_in(request.engagement)
+    if side != key.side:
+        return (f"{holder} no longer belongs to the {key.get_side_display().lower()} side of "
+                "this engagement.")
+    if not can(holder, "engagement.decide_approval", request):
+        return f"{holder}'s role can no longer turn this key."
+    return ""
+
+
+def _void(key, request, actor, reason):
+    key.voided_at, key.voided_reason = timezone.now(), reason
+    Approval.objects.filter(pk=key.pk).update(voided_at=key.voided_at, voided_reason=reason)
+    audit_record(engagement=request.engagement, actor=actor, verb="approval.key_voided",
+                 obj=request, after={"request": request.summary, "round": request.round,
+                                     "key_holder": str(key.user), "side": key.side},
+                 reason=reason)
+
+
+def _still_valid(request, keys, actor):
+    """The keys that still count; the others are voided (audited with why)."""
+    valid = []
+    for key in keys:
+        reason = _why_void(key, request)
+        if reason:
+            _void(key, request, actor, reason)
+        else:
+            valid.append(key)
+    return valid
+
+
+@transaction.atomic
+def approval_keys_revalidate(*, actor, user):
+    """A user was deactivated, moved or given another role: their keys on open requests that
+    no longer count are voided at once (each request then waits for another key)."""
+    keys = list(Approval.objects.filter(user=user, voided_at__isnull=True,
+                                        request__status=ApprovalRequest.Status.OPEN)
+                .select_related("request__engagement", "user"))
+    voided = 0
+    for key in keys:
+        if key.round != key.request.round:
+            continue
+        lock_engagement(key.request.engagement_id)
+        reason = _why_void(key, key.request)
+        if reason:
+            _void(key, key.request, actor, reason)
+            voided += 1
+    return voided
 
 
 def approval_reset(*, actor, request, reason):

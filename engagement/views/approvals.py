@@ -14,7 +14,7 @@ def inbox(request):
     requests = list(selectors.approvals_inbox(user=request.user)
                     .prefetch_related("approvals__user"))
     for r in requests:
-        current = [a for a in r.approvals.all() if a.round == r.round]
+        current = r.current_keys(r.approvals.all())
         r.slots = (current + [None, None])[:2]
         r.needed = services.keys_needed(r, current)
     return render(request, "engagement/approvals_inbox.html", {"requests": requests})

@@ -66,7 +66,7 @@ def _ladder_context(request, engagement):
         req = m.acceptance_request
         m.keys = None
         if req:
-            current = [a for a in req.approvals.all() if a.round == req.round]
+            current = req.current_keys(req.approvals.all())
             m.keys = {"request": req, "current": current,
                       "slots": (current + [None, None])[:2] if req.status == "open" else current,
                       "needed": services.keys_needed(req, current)}

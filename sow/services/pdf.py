@@ -168,6 +168,7 @@ def _approvals(version):
     if request is None:
         return []
     return list(Approval.objects.filter(request=request, round=request.round,
+                                        voided_at__isnull=True,
                                         decision="approve").select_related("user").order_by("at"))
 
 
