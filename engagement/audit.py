@@ -212,6 +212,20 @@ def _truncated(kind, problems, checked):
             "problem": problem}
 
 
+_integrity_checks = []
+
+
+def register_integrity_check(check):
+    """`check()` returns problems in words with stored content other apps keep under a hash
+    (frozen SOW versions, contract PDFs); verify_audit and the nightly task run them all."""
+    if check not in _integrity_checks:
+        _integrity_checks.append(check)
+
+
+def integrity_problems():
+    return [problem for check in _integrity_checks for problem in check()]
+
+
 def audit_record_for_organisation(*, organisation, actor, verb, obj, before=None, after=None,
                                   reason=""):
     """Append one event to an organisation's own chain (writes that belong to no engagement,

@@ -6,6 +6,7 @@ class SowConfig(AppConfig):
     verbose_name = "SOW"
 
     def ready(self):
+        from engagement.audit import register_integrity_check
         from engagement.extensions import register_panel, register_tab
         from engagement.outbox import register_sweep_hook
 
@@ -16,5 +17,6 @@ class SowConfig(AppConfig):
 
         register_tab("sow", "SOW", "sow:list", order=40)
         register_sweep_hook(pdf.render_sweep)
+        register_integrity_check(pdf.integrity_problems)
         register_panel("sow", "Statement of work", "sow/_engagement_sow_summary.html",
                        sow_panel_context, order=10)

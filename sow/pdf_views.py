@@ -1,5 +1,7 @@
 """Contract PDF pages: generate, live status, download, thumbnail, and the Contracts list."""
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -39,8 +41,8 @@ def pdf_status(request, pk, sow_pk, number):
         "version": version, "job": pdf_services.current_job(version), "engagement_pk": pk})
 
 
-def _file_response(fieldfile, *, filename, content_type, attachment):
-    response = FileResponse(fieldfile.open("rb"), as_attachment=attachment, filename=filename,
+def _file_response(handle, *, filename, content_type, attachment):
+    response = FileResponse(handle, as_attachment=attachment, filename=filename,
                             content_type=content_type)
     # Private documents: never kept by shared caches.
     response["Cache-Control"] = "private, no-store, max-age=0"
@@ -52,13 +54,13 @@ def _file_response(fieldfile, *, filename, content_type, attachment):
 def pdf_download(request, pk, sow_pk, number):
     version = _version(request, pk, sow_pk, number)
     try:
-        job = pdf_services.ready_job(version=version)
+        job, data = pdf_services.verified_pdf(version=version)
     except DomainError as exc:
         # The API answers 409 with the same rule; a person is taken to where it is generated.
         messages.error(request, exc.message)
         return redirect("sow:version", pk=pk, sow_pk=sow_pk, number=number)
-    return _file_response(job.pdf, filename=job.download_name, content_type="application/pdf",
-                          attachment=True)
+    return _file_response(io.BytesIO(data), filename=job.download_name,
+                          content_type="application/pdf", attachment=True)
 
 
 @login_required
@@ -67,7 +69,7 @@ def pdf_thumbnail(request, pk, sow_pk, number):
     job = pdf_services.current_job(version)
     if job is None or not job.thumbnail:
         raise Http404("No thumbnail yet.")
-    return _file_response(job.thumbnail, filename=f"v{version.number}.png",
+    return _file_response(job.thumbnail.open("rb"), filename=f"v{version.number}.png",
                           content_type="image/png", attachment=False)
 
 

@@ -29,6 +29,7 @@ from .forms import (
 )
 from .models import Category, Schedule, SowSection, SowVersion
 from .redline import diff_words, redline
+from .rendering import sha256
 from .services import pdf as pdf_services
 
 
@@ -251,6 +252,7 @@ def version_detail(request, pk, sow_pk, number):
                 "needed": keys_needed(request_, current)}
     others = selectors.sow_versions(sow=sow)
     return render(request, "sow/version.html", {
+        "html_intact": sha256(version.html.encode()) == version.sha256,
         "pdf_job": pdf_services.current_job(version),
         **_engagement_context(sow.engagement), "sow": sow, "version": version, "keys": keys,
         "others": others, "sign_form": SignForm(initial={"signed_on": timezone.localdate()}),

@@ -192,3 +192,67 @@ def test_deactivating_a_user_in_the_admin_voids_their_open_keys_at_once(client, 
     assert response.status_code == 302, response.content.decode()[:500]
     key = Approval.objects.get(request=request, user=leader)
     assert key.voided_at is not None and "deactivated" in key.voided_reason
+
+
+# --- Stored hashes re-checked -------------------------------------------------------------
+
+@pytest.fixture
+def rendered(engagement, people, weasyprint_available):
+    from sow.services import pdf as pdf_services
+    from tests.sow.pdf_helpers import frozen_version
+
+    version = frozen_version(engagement, people, schedules=("ladder",))
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    pdf_services.render_job_execute(job.pk)
+    job.refresh_from_db()
+    return version, job
+
+
+def _flip_a_byte(job):
+    path = job.pdf.path
+    data = bytearray(open(path, "rb").read())
+    data[len(data) // 2] ^= 0x01
+    open(path, "wb").write(bytes(data))
+
+
+def test_a_flipped_byte_in_a_stored_pdf_is_refused_and_reported(client, rendered, people):
+    from django.core.management import CommandError, call_command
+    from rest_framework.test import APIClient
+
+    from engagement.models import AuditEvent, Notification
+
+    version, job = rendered
+    _flip_a_byte(job)
+    with pytest.raises(CommandError, match=f"render job {job.pk}"):
+        call_command("verify_audit")
+    api = APIClient()
+    api.force_authenticate(people["leader"])
+    response = api.get(f"/api/v1/sow-versions/{version.pk}/pdf/")
+    assert response.status_code == 409 and response.json()["rule"] == "pdf_damaged"
+    job.refresh_from_db()
+    assert job.status == "failed" and "SHA-256" in job.reason
+    assert AuditEvent.objects.filter(verb="pdf.damaged").exists()
+    assert Notification.objects.filter(user=people["leader"], message__contains="damaged")
+    client.force_login(people["leader"])
+    base = f"/engagements/{version.sow.engagement_id}/sows/{version.sow_id}/versions/1/"
+    assert client.get(base + "pdf/").status_code == 302  # nothing served
+
+
+def test_a_frozen_version_changed_in_the_database_is_flagged(client, rendered, people):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    version, _ = rendered
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("ALTER TABLE sow_sowversion DISABLE TRIGGER USER")
+        cur.execute("UPDATE sow_sowversion SET html = html || ' ' WHERE id = %s", [version.pk])
+        if connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE sow_sowversion ENABLE TRIGGER USER")
+    with pytest.raises(CommandError, match="HTML no longer matches"):
+        call_command("verify_audit")
+    client.force_login(people["leader"])
+    page = client.get(f"/engagements/{version.sow.engagement_id}/sows/{version.sow_id}"
+                      "/versions/1/").content.decode()
+    assert "no longer matches its recorded SHA-256" in page

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..audit import audit_verify
+from ..audit import audit_verify, integrity_problems
 from ..models import Engagement, Heartbeat, Organisation, Role
 from .notifications import notify_many, send_mail_later
 
@@ -24,8 +24,15 @@ def audit_check_all():
     """1. verify every chain; 2. record the result as the `audit_verify` heartbeat; 3. when a
     chain is broken, tell the admins of the organisations concerned, in the app and by e-mail."""
     result = audit_verify()
+    damaged = integrity_problems()
     Heartbeat.objects.update_or_create(name="audit_verify", defaults={
-        "at": timezone.now(), "ok": result["ok"], "detail": result})
+        "at": timezone.now(), "ok": result["ok"] and not damaged,
+        "detail": {**result, "integrity": damaged}})
+    if damaged:
+        logger.error("Stored content no longer matches its hash: %s", "; ".join(damaged))
+        send_mail_later([u.email for u in get_user_model().objects.filter(
+            is_superuser=True, is_active=True) if u.email],
+            "Offramp: stored content no longer matches its hash", "\n".join(damaged))
     if result["ok"]:
         logger.info("Audit chains verified: %s events intact.", result["events"])
         return result

@@ -1,6 +1,8 @@
 """SOW API: clause library, SOW documents and sections, check, preview, freeze, versions and
 redlines. Input serializer → service → output serializer."""
 
+import io
+
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -175,8 +177,8 @@ class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "application/pdf"): bytes, 409: None})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        job = pdf_services.ready_job(version=self.get_object())
-        response = FileResponse(job.pdf.open("rb"), as_attachment=True,
+        job, data = pdf_services.verified_pdf(version=self.get_object())
+        response = FileResponse(io.BytesIO(data), as_attachment=True,
                                 filename=job.download_name, content_type="application/pdf")
         response["Cache-Control"] = "private, no-store, max-age=0"
         return response

@@ -19,7 +19,7 @@ from engagement.audit import audit_record
 from engagement.models import Approval, ApprovalRequest
 from engagement.outbox import PUBLISH_ERRORS, hard_limit, max_attempts
 from engagement.rules import require
-from engagement.services.notifications import notify_many
+from engagement.services.notifications import engagement_stewards, notify_many
 
 from ..models import RenderJob, SowVersion
 from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
@@ -78,7 +78,7 @@ RS = RenderJob.Status
 RENDER_JOB_TRANSITIONS = {
     RS.QUEUED: {RS.RUNNING, RS.FAILED},
     RS.RUNNING: {RS.RUNNING, RS.QUEUED, RS.SUCCEEDED, RS.FAILED},
-    RS.SUCCEEDED: set(),
+    RS.SUCCEEDED: {RS.FAILED},  # only when its stored file no longer matches its hash
     RS.FAILED: set(),
 }
 
@@ -254,6 +254,67 @@ def _fail(job, reason, statuses=(RenderJob.Status.RUNNING,)):
                               reverse("sow:version", kwargs={
                                   "pk": engagement.pk, "sow_pk": version.sow_id,
                                   "number": version.number}))])
+
+
+def verified_pdf(*, version):
+    """The finished PDF's bytes, checked against the SHA-256 recorded when it was rendered.
+
+    A mismatch serves nothing: the job is marked damaged (failed, audited), the engagement's
+    leadership is told, and a new render from the frozen HTML restores the file. Returns
+    (job, bytes)."""
+    job = ready_job(version=version)
+    with job.pdf.open("rb") as handle:
+        data = handle.read()
+    if sha256(data) != job.sha256:
+        pdf_mark_damaged(job, found=sha256(data))
+        raise RuleViolation("The stored PDF no longer matches the SHA-256 recorded when it was "
+                            "rendered, so it is not served. Generate it again: the new PDF is "
+                            "rendered from the frozen version.", rule="pdf_damaged")
+    return job, data
+
+
+@transaction.atomic
+def pdf_mark_damaged(job, *, found):
+    logger.error("stored PDF does not match its hash",
+                 extra={"job_id": job.pk, "recorded": job.sha256, "found": found})
+    moved = versioned_update(RenderJob.objects.filter(pk=job.pk), old=RS.SUCCEEDED,
+                             new=RS.FAILED, bump_version=False, step="Damaged",
+                             reason="The stored file no longer matched its recorded SHA-256.")
+    if not moved:
+        return
+    version = job.sow_version
+    engagement = version.sow.engagement
+    audit_record(engagement=engagement, actor=None, verb="pdf.damaged", obj=job,
+                 after={"recorded": job.sha256, "found": found})
+    leaders = [u for u in engagement_stewards([engagement.pk])[engagement.pk]
+               if u.role == "leadership"]
+    notify_many([(engagement, leaders, f"The stored PDF of {version.sow.title}, version "
+                  f"{version.number}, was altered or damaged and is no longer served. Generate "
+                  "it again from the version page.",
+                  reverse("sow:version", kwargs={"pk": engagement.pk, "sow_pk": version.sow_id,
+                                                 "number": version.number}))])
+
+
+def integrity_problems():
+    """Frozen versions whose HTML no longer matches their SHA-256, and finished PDFs whose
+    stored file no longer matches theirs (checked by verify_audit and the nightly task)."""
+    problems = []
+    for pk, number, sow_id, html, digest in SowVersion.objects.values_list(
+            "pk", "number", "sow_id", "html", "sha256").iterator(chunk_size=200):
+        if sha256(html.encode()) != digest:
+            problems.append(f"SOW {sow_id} version {number} (id {pk}): its HTML no longer "
+                            "matches its SHA-256")
+    for job in RenderJob.objects.filter(status=RS.SUCCEEDED).exclude(pdf=""):
+        try:
+            with job.pdf.open("rb") as handle:
+                found = sha256(handle.read())
+        except OSError:
+            problems.append(f"PDF of render job {job.pk}: the stored file is missing")
+            continue
+        if found != job.sha256:
+            problems.append(f"PDF of render job {job.pk}: the stored file no longer matches "
+                            "its SHA-256")
+    return problems
 
 
 def ready_job(*, version):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from engagement.audit import audit_verify
+from engagement.audit import audit_verify, integrity_problems
 
 
 class Command(BaseCommand):
@@ -12,6 +12,10 @@ class Command(BaseCommand):
     def handle(self, *args, engagement=None, **options):
         result = audit_verify(engagement_id=engagement)
         if result["ok"]:
+            problems = integrity_problems()
+            if problems:
+                raise CommandError(f"{result['events']} audit events intact, but stored content "
+                                   "no longer matches its hash: " + "; ".join(problems))
             self.stdout.write(self.style.SUCCESS(f"OK: {result['events']} audit events intact."))
             return
         raise CommandError(
