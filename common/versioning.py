@@ -44,3 +44,11 @@ def full_clean(instance):
         instance.full_clean()
     except ValidationError as exc:
         raise validation_to_domain(exc) from exc
+
+
+def create_clean(model, **fields):
+    """Create a row only after its own validation (field rules, text hygiene) passed."""
+    instance = model(**fields)
+    full_clean(instance)
+    instance.save(force_insert=True)
+    return instance

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from common.text import CleanTextMixin
 from engagement.models import Engagement
 from engagement.querysets import scoped_by
 
 
-class KPI(models.Model):
+class KPI(CleanTextMixin, models.Model):
     """A capability outcome the engagement commits to, in one of three layers."""
 
     class Layer(models.TextChoices):

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from common.errors import DomainError
+from common.versioning import create_clean
 from engagement.audit import audit_record
 from engagement.models import Engagement
 from engagement.rules import require
@@ -67,7 +68,8 @@ def kpi_define(*, actor, engagement, layer, name, target, target_date, unit="", 
         raise DomainError(f"The target date must fall within the engagement: "
                           f"{engagement.start_date:%-d %b %Y} to {last:%-d %b %Y}.",
                           rule="invalid_field", field="target_date")
-    kpi = KPI.objects.create(
+    kpi = create_clean(
+        KPI,
         engagement=engagement, layer=layer, name=name.strip(), unit=unit, direction=direction,
         baseline=baseline, target=target, target_date=target_date, source=source,
         created_by=actor,

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from common.text import CleanTextMixin
 from engagement.models import Engagement
 from engagement.querysets import scoped_by
 
 
-class PaymentMilestone(models.Model):
+class PaymentMilestone(CleanTextMixin, models.Model):
     """Money that becomes releasable only when its gate (capability proven) is met."""
 
     class CommercialModel(models.TextChoices):

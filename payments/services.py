@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from common.errors import DomainError, RuleViolation
 from common.inputs import parse_id
-from common.versioning import check_version
+from common.versioning import check_version, create_clean, full_clean
 from engagement.audit import audit_record, audit_record_many
 from engagement.models import (
     AcceptanceCriterion,
@@ -132,7 +132,8 @@ def payment_create(*, actor, engagement, label, amount, due_date, conditions,
     gate = _conditions(engagement, conditions)
     last = PaymentMilestone.objects.filter(engagement=engagement).aggregate(
         m=Max("position"))["m"] or 0
-    payment = PaymentMilestone.objects.create(
+    payment = create_clean(
+        PaymentMilestone,
         engagement=engagement, position=last + 1, label=label.strip(), amount=amount,
         due_date=due_date, commercial_model=commercial_model, updated_by=actor)
     for c in gate:
@@ -185,6 +186,7 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
         return locked
     locked.version += 1
     locked.updated_by = actor
+    full_clean(locked)
     locked.save()
     audit_record(engagement=engagement, actor=actor, verb="payment.updated", obj=locked,
                  before=before, after=changed)

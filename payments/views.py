@@ -109,8 +109,11 @@ def evaluate_gates(request, pk):
 
 
 def _safe_cell(value):
-    """Neutralise spreadsheet formula injection: text that starts like a formula is quoted."""
-    text = "" if value is None else str(value)
+    """Text a spreadsheet can hold: characters it cannot store are dropped, and text that
+    starts like a formula is quoted (formula injection)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from common.text import CleanTextMixin
 from engagement.models import Engagement
 from engagement.querysets import scoped_by
 
@@ -18,7 +19,7 @@ class Category(models.TextChoices):
     DATA_SECURITY = "data_security", "Data and security"
 
 
-class Clause(models.Model):
+class Clause(CleanTextMixin, models.Model):
     """A reusable clause with a stable key; its text lives in numbered versions."""
 
     # Unique in the shared library and within one organisation's own clauses.
@@ -49,7 +50,7 @@ class Clause(models.Model):
         return self.title
 
 
-class ClauseVersion(models.Model):
+class ClauseVersion(CleanTextMixin, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -87,7 +88,7 @@ class Schedule(models.TextChoices):
     ENABLEMENT = "enablement", "Enablement sessions"
 
 
-class SowDocument(models.Model):
+class SowDocument(CleanTextMixin, models.Model):
     """The working draft of one SOW for an engagement. Frozen versions are snapshots of it."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="sows")
@@ -112,7 +113,7 @@ class SowDocument(models.Model):
         return reverse("sow:editor", kwargs={"pk": self.engagement_id, "sow_pk": self.pk})
 
 
-class SowSection(models.Model):
+class SowSection(CleanTextMixin, models.Model):
     """One section: a pinned clause version (optionally with edited text) or a schedule."""
 
     sow = models.ForeignKey(SowDocument, on_delete=models.CASCADE, related_name="sections")

@@ -256,3 +256,55 @@ def test_a_frozen_version_changed_in_the_database_is_flagged(client, rendered, p
     page = client.get(f"/engagements/{version.sow.engagement_id}/sows/{version.sow_id}"
                       "/versions/1/").content.decode()
     assert "no longer matches its recorded SHA-256" in page
+
+
+# --- Clean names ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u0001"])
+def test_names_with_control_or_bidi_characters_are_refused_naming_the_character(
+        client, people, engagement, char):
+    from common.errors import DomainError
+    from engagement import services
+
+    with pytest.raises(DomainError) as err:
+        services.engagement_update(actor=people["pm"], engagement=engagement,
+                                   data={"title": f"Support{char}reply"})
+    assert f"U+{ord(char):04X}" in err.value.message and err.value.field == "title"
+    client.force_login(people["pm"])
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["procurement"])
+    response = api.post("/api/v1/payment-milestones/", {
+        "engagement": engagement.pk, "label": f"Gate{char}one", "amount": "10.00",
+        "due_date": "2026-10-30", "conditions": [{"kind": "milestone", "milestone": 1}]},
+        format="json")
+    assert response.status_code == 400
+
+
+def test_zero_width_characters_are_removed_from_names(people, engagement):
+    from engagement import services
+
+    updated = services.engagement_update(actor=people["pm"], engagement=engagement,
+                                         data={"title": "Support\u200b-reply"})
+    assert updated.title == "Support-reply"
+
+
+def test_exports_drop_what_a_spreadsheet_cannot_hold(client, people, engagement):
+    import datetime as dt
+    from decimal import Decimal
+
+    from engagement import services as engagement_services
+    from payments import services as pay
+    from payments.models import PaymentMilestone
+
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    payment = pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Gate", amount=Decimal("5"),
+        due_date=dt.date(2026, 10, 30), conditions=[{"kind": "milestone",
+                                                     "milestone": ladder[0].pk}])
+    # A label stored before names were checked (or by SQL) still exports.
+    PaymentMilestone.objects.filter(pk=payment.pk).update(label="Gate\u0001one")
+    client.force_login(people["leader"])
+    response = client.get(f"/engagements/{engagement.pk}/payments/export.xlsx")
+    assert response.status_code == 200

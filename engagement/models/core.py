@@ -7,10 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from common.text import CleanTextMixin
+
 from ..querysets import AuditEventQuerySet, EngagementQuerySet, OrganisationQuerySet, scoped_by
 
 
-class Organisation(models.Model):
+class Organisation(CleanTextMixin, models.Model):
     class Kind(models.TextChoices):
         CLIENT = "client", "Client"
         VENDOR = "vendor", "Vendor"
@@ -85,7 +87,7 @@ class User(AbstractUser):
         return None
 
 
-class Engagement(models.Model):
+class Engagement(CleanTextMixin, models.Model):
     class Format(models.TextChoices):
         PROJECT = "project", "Project"
         RETAINER = "retainer", "Retainer"
@@ -221,7 +223,7 @@ def side_of_staffing_role(role):
     return Side.VENDOR if role in VENDOR_STAFFING_ROLES else Side.INTERNAL
 
 
-class StaffingAssignment(models.Model):
+class StaffingAssignment(CleanTextMixin, models.Model):
     """A person on an engagement: a user with a login, or a named person without one."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="staffing")
@@ -260,7 +262,7 @@ class StaffingAssignment(models.Model):
         return self.person_name
 
 
-class ReadinessBaseline(models.Model):
+class ReadinessBaseline(CleanTextMixin, models.Model):
     """The client's maturity at discovery and again at close (0 none … 3 independent)."""
 
     class Stage(models.TextChoices):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from common.text import CleanTextMixin
+
 from ..querysets import CriterionQuerySet, MilestoneQuerySet, scoped_by
 from .core import Engagement, Side, StaffingRole
 
@@ -21,7 +23,7 @@ OWNERSHIP_ORDER = {mode.value: i for i, mode in enumerate(OwnershipMode)}
 INTERNALLY_RUN = {OwnershipMode.INTERNAL_LEADS, OwnershipMode.INTERNAL_RUNS}
 
 
-class Milestone(models.Model):
+class Milestone(CleanTextMixin, models.Model):
     class Stream(models.TextChoices):
         NONE = "", "Single stream"
         DELIVERY = "delivery", "Delivery"
@@ -92,7 +94,7 @@ class Milestone(models.Model):
         return self.ownership_mode in INTERNALLY_RUN
 
 
-class AcceptanceCriterion(models.Model):
+class AcceptanceCriterion(CleanTextMixin, models.Model):
     class Method(models.TextChoices):
         RUNBOOK_RUN = "runbook_run", "Runbook run"
         TEACH_BACK = "teach_back", "Teach-back"
@@ -140,7 +142,7 @@ def evidence_upload_to(instance, filename):
             f"criterion-{criterion.pk}/{filename}")
 
 
-class Evidence(models.Model):
+class Evidence(CleanTextMixin, models.Model):
     class Kind(models.TextChoices):
         LINK = "link", "Link"
         FILE = "file", "File"
@@ -168,7 +170,7 @@ class Evidence(models.Model):
         return self.original_name or self.url or self.note[:60]
 
 
-class KnowledgeTransferDeliverable(models.Model):
+class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
     class Kind(models.TextChoices):
         RUNBOOK = "runbook", "Runbook"
         WALKTHROUGH = "walkthrough", "Recorded walkthrough"

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import DomainError, RuleViolation
+from common.versioning import create_clean
 
 from ..audit import audit_record
 from ..models import (
@@ -163,7 +164,8 @@ def staffing_assign(*, actor, engagement, staffing_role, user=None, person_name=
     ).exists():
         raise DomainError(f"{user} already holds that role here.", rule="duplicate",
                           field="user")
-    assignment = StaffingAssignment.objects.create(
+    assignment = create_clean(
+        StaffingAssignment,
         engagement=engagement, user=user, person_name=person_name.strip(), side=side,
         staffing_role=staffing_role,
     )

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from common.errors import ConflictError, DomainError, RuleViolation
+from common.versioning import create_clean
 from engagement.audit import audit_record
 from engagement.rules import require
 from engagement.services import lock
@@ -42,7 +43,7 @@ def sow_create(*, actor, engagement, title):
     require(actor, "sow.draft_sow", engagement)
     if not title.strip():
         raise DomainError("Give the SOW a title.", rule="invalid_field", field="title")
-    sow = SowDocument.objects.create(engagement=engagement, title=title.strip(),
+    sow = create_clean(SowDocument, engagement=engagement, title=title.strip(),
                                      updated_by=actor)
     audit_record(engagement=engagement, actor=actor, verb="sow.created", obj=sow,
                  after={"title": sow.title})

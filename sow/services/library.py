@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from common.errors import DomainError
+from common.versioning import create_clean
 from engagement.audit import audit_record_for_organisation
 from engagement.rules import require
 from engagement.transitions import transition
@@ -127,7 +128,7 @@ def clause_version_create(*, actor, clause, body, guidance=""):
     check_template(body)
     clause = Clause.objects.select_for_update().get(pk=clause.pk)
     last = clause.versions.aggregate(m=Max("number"))["m"] or 0
-    version = ClauseVersion.objects.create(clause=clause, number=last + 1, body=body,
+    version = create_clean(ClauseVersion, clause=clause, number=last + 1, body=body,
                                            guidance=guidance, created_by=actor)
     _audit_library(actor, clause, "clause_version.created", version,
                    {"clause": clause.key, "number": version.number})
@@ -159,13 +160,13 @@ def clause_create(*, actor, key, category, title, body, guidance="", resolves=()
                           field="key")
     try:
         with transaction.atomic():
-            clause = Clause.objects.create(key=key, category=category, title=title,
+            clause = create_clean(Clause, key=key, category=category, title=title,
                                            resolves=list(resolves),
                                            organisation=actor.organisation)
     except IntegrityError as exc:
         raise DomainError(f"A clause with the key “{key}” exists already.", rule="duplicate",
                           field="key") from exc
-    ClauseVersion.objects.create(clause=clause, number=1, body=body, guidance=guidance,
+    create_clean(ClauseVersion, clause=clause, number=1, body=body, guidance=guidance,
                                  created_by=actor)
     _audit_library(actor, clause, "clause.created", clause,
                    {"key": key, "category": category, "title": title})
