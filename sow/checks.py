@@ -8,6 +8,8 @@ named in FIXES.
 import re
 from dataclasses import asdict, dataclass, field
 
+from .templating import MISSING_VALUE
+
 ERROR, WARNING = "error", "warning"
 
 FIXES = {
@@ -42,6 +44,7 @@ RULE_TITLES = {
     "no_transition_plan": "transition plan in the last 20%",
     "retainer_without_offramp": "off-ramp and quarterly targets for retainers",
     "no_two_key": "two-key rule",
+    "empty_value": "no empty values in the text",
 }
 VAGUE = re.compile(r"\b(as needed|as required|upon request|on request|reasonable efforts|"
                    r"best efforts|ad[- ]hoc)\b", re.I)
@@ -183,16 +186,30 @@ def retainer_without_offramp(facts):
 
 retainer_without_offramp.rule = "retainer_without_offramp"
 
+def empty_values(facts):
+    """A documented variable with no value shows as a placeholder: the contract would
+    promise nothing there."""
+    return [Finding("empty_value", ERROR,
+                    f"“{MISSING_VALUE}” stands where a value belongs (an engagement detail "
+                    "that is empty): fill it in on the engagement, ladder, payments or KPIs.",
+                    s.id, s.heading)
+            for s in facts.sections if MISSING_VALUE in s.text]
+
+
+empty_values.rule = "empty_value"
+
 RULES = [
     no_eval_harness, vague_knowledge_transfer, no_client_ownership, proprietary_wrappers,
     no_data_contracts, no_model_registry, no_model_card, no_runbooks, no_rehearsal_retrain,
     no_incident_drill, payments_not_gated, no_transition_plan, retainer_without_offramp,
     no_two_key,
 ]
+# Rules about the text itself rather than a missing safeguard (no library clause fixes them).
+TEXT_RULES = [empty_values]
 
 
 def run_checks(facts):
-    findings = [f for rule in RULES for f in rule(facts)]
+    findings = [f for rule in RULES + TEXT_RULES for f in rule(facts)]
     order = {ERROR: 0, WARNING: 1}
     return sorted(findings, key=lambda f: (order[f.severity], f.rule))
 

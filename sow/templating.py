@@ -174,9 +174,19 @@ def _capped(fn, name=""):
     return wrapper
 
 
+# What an empty documented variable shows in a document (never a silent blank); the SOW check
+# reports it as an error until the value is filled in.
+MISSING_VALUE = "[not yet set]"
+
+
+def _finalize(value):
+    return MISSING_VALUE if value is None or value == "" else value
+
+
 def _environment():
     env = ClauseEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                            lstrip_blocks=True, keep_trailing_newline=False)
+                            lstrip_blocks=True, keep_trailing_newline=False,
+                            finalize=_finalize)
     builtin = env.filters
     env.filters = {name: _capped(builtin[name], name) for name in ALLOWED_FILTERS
                    if name in builtin}

@@ -308,3 +308,90 @@ def test_exports_drop_what_a_spreadsheet_cannot_hold(client, people, engagement)
     client.force_login(people["leader"])
     response = client.get(f"/engagements/{engagement.pk}/payments/export.xlsx")
     assert response.status_code == 200
+
+
+# --- No blanks in contracts; print-safe clause HTML; limits; If-Match --------------------------
+
+def test_an_empty_documented_variable_shows_a_placeholder_and_is_an_error(engagement):
+    from sow.checks import SectionFacts, SowFacts, run_checks
+    from sow.context import VARIABLES, build_context
+    from sow.templating import MISSING_VALUE, plain_text, render
+
+    assert engagement.off_ramp_date is None
+    html = render("The off-ramp date is {{ engagement.off_ramp_date }}.",
+                  build_context(engagement.pk), known_variables=VARIABLES.keys())
+    assert MISSING_VALUE in html
+    facts = SowFacts(engagement_format="project", off_ramp_date=None, milestone_kinds=[],
+                     sections=[SectionFacts(id=1, heading="Off-ramp", clause_key="x",
+                                            resolves=[], text=plain_text(html))])
+    assert "empty_value" in {f.rule for f in run_checks(facts) if f.severity == "error"}
+
+
+def test_clause_text_cannot_carry_the_running_header_classes():
+    from sow.templating import to_html
+
+    html = to_html('<span class="running">Another engagement</span> '
+                   '<p class="running-data" id="x">Signed</p>')
+    assert "class=" not in html and "id=" not in html
+
+
+@pytest.mark.usefixtures("weasyprint_available")
+def test_a_clause_with_running_header_classes_leaves_the_pdf_header_intact(engagement, people):
+    import io
+
+    from pypdf import PdfReader
+
+    from engagement import services as engagement_services
+    from sow import services as sow_services
+    from sow.services import pdf as pdf_services
+    from tests.sow.factories import build_sow
+
+    engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    sow = build_sow(engagement, people["procurement"], keys=["two-key-rule"])
+    section = sow.sections.first()
+    forged = ('<span class="running-data"><span class="running">FORGED ENGAGEMENT</span>'
+              '<span class="version">9</span></span>Text.')
+    sow_services.sow_section_edit(actor=people["procurement"], section=section,
+                                  override_body=forged)
+    version = sow_services.sow_freeze(actor=people["procurement"], sow=sow,
+                                      justification="test")
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    pdf_services.render_job_execute(job.pk)
+    job.refresh_from_db()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(job.pdf.read())).pages)
+    assert engagement.title in text and "FORGED ENGAGEMENT" not in text.split("Text.")[-1]
+    assert "Version 9" not in text
+
+
+def test_milestones_per_engagement_are_capped(engagement, people, settings):
+    from common.errors import RuleViolation
+    from engagement import services
+
+    settings.OFFRAMP_MAX_MILESTONES = 3
+    for i in range(3):
+        services.milestone_create(actor=people["pm"], engagement=engagement, title=f"M{i}",
+                                  start_week=1, end_week=2, ownership_mode="vendor_leads")
+    with pytest.raises(RuleViolation, match="at most 3 milestones"):
+        services.milestone_create(actor=people["pm"], engagement=engagement, title="M4",
+                                  start_week=1, end_week=2, ownership_mode="vendor_leads")
+
+
+def test_a_milestone_patch_without_if_match_is_428(engagement, people):
+    from rest_framework.test import APIClient
+
+    from engagement import services
+
+    milestone = services.milestone_create(actor=people["pm"], engagement=engagement,
+                                          title="M", start_week=1, end_week=2,
+                                          ownership_mode="vendor_leads")
+    api = APIClient()
+    api.force_authenticate(people["pm"])
+    response = api.patch(f"/api/v1/milestones/{milestone.pk}/", {"title": "A"}, format="json")
+    assert response.status_code == 428 and response.json()["rule"] == "if_match_required"
+
+
+def test_api_schema_and_docs_need_a_login(client, people):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)
+    client.force_login(people["pm"])
+    assert client.get("/api/schema/").status_code == 200
