@@ -44,7 +44,6 @@ RULE_TITLES = {
     "no_transition_plan": "transition plan in the last 20%",
     "retainer_without_offramp": "off-ramp and quarterly targets for retainers",
     "no_two_key": "two-key rule",
-    "empty_value": "no empty values in the text",
 }
 VAGUE = re.compile(r"\b(as needed|as required|upon request|on request|reasonable efforts|"
                    r"best efforts|ad[- ]hoc)\b", re.I)
