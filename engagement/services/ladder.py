@@ -24,6 +24,7 @@ from ..models import (
     KnowledgeTransferDeliverable,
     Milestone,
     OwnershipMode,
+    Side,
 )
 from ..signals import gate_inputs_changed
 from ._common import check_version, full_clean, lock, require
@@ -249,18 +250,41 @@ def milestone_delete(*, actor, milestone):
                             "the gate first.", rule="milestone_in_use") from exc
 
 
-def go_live_problem(milestone):
-    """The go-live milestone waits for an accepted rehearsal retrain run by the internal team."""
-    if milestone.kind != Milestone.Kind.GO_LIVE:
-        return None
-    rehearsed = Milestone.objects.filter(
+REHEARSAL_RULE = (
+    "Go-live needs a rehearsal retrain the internal team really did: an accepted "
+    "rehearsal-retrain milestone that comes before go-live on the ladder, run by the internal "
+    "team (internal leads or internal runs), whose every acceptance criterion was performed by "
+    "the internal team, verified by a client-side user, with evidence attached (a CI run link, "
+    "a runbook checklist).")
+
+
+def rehearsal_proven(milestone):
+    """Whether an accepted rehearsal retrain before this go-live proves the internal team did
+    it (a label is not enough: who performed and verified every criterion, and the evidence)."""
+    engagement = milestone.engagement
+    rehearsals = Milestone.objects.filter(
         engagement_id=milestone.engagement_id, kind=Milestone.Kind.REHEARSAL_RETRAIN,
         status=MS.ACCEPTED, ownership_mode__in=list(INTERNALLY_RUN),
-    ).exists()
-    if rehearsed:
+        position__lt=milestone.position,
+    ).prefetch_related("criteria__evidence", "criteria__verified_by")
+    for rehearsal in rehearsals:
+        criteria = list(rehearsal.criteria.all())
+        if criteria and all(
+                c.performer == Side.INTERNAL and c.status == AcceptanceCriterion.Status.MET
+                and c.verified_by is not None
+                and (c.verified_by.side_in(engagement) == Side.INTERNAL
+                     or c.verified_by.is_superuser)
+                and c.evidence.all()
+                for c in criteria):
+            return True
+    return False
+
+
+def go_live_problem(milestone):
+    """The go-live milestone waits for a rehearsal retrain the internal team did."""
+    if milestone.kind != Milestone.Kind.GO_LIVE or rehearsal_proven(milestone):
         return None
-    return ("Go-live cannot be accepted before a rehearsal retrain run by the internal team "
-            "(internal leads or internal runs) is accepted.")
+    return REHEARSAL_RULE
 
 
 def submit_problems(milestone, criteria):

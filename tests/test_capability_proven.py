@@ -1,0 +1,78 @@
+"""Capability must be proven, not labelled (issue 12)."""
+
+import pytest
+
+from engagement import services
+from engagement.models import Milestone
+from tests.engagement.helpers import accept
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ladder(engagement, people):
+    return services.ladder_generate(actor=people["pm"], engagement=engagement)
+
+
+def test_a_milestone_labelled_rehearsal_but_done_by_the_vendor_does_not_open_go_live(
+        ladder, people, engagement):
+    go_live = next(m for m in ladder if m.kind == "go_live")
+    fake = services.milestone_create(actor=people["pm"], engagement=engagement,
+                                     title="Rehearsal (quick)", start_week=1, end_week=2,
+                                     ownership_mode="internal_runs", kind="rehearsal_retrain")
+    while Milestone.objects.get(pk=fake.pk).position > go_live.position - 1:
+        services.milestone_move(actor=people["pm"], milestone=Milestone.objects.get(pk=fake.pk),
+                                direction="up")
+    criterion = services.criterion_add(actor=people["pm"], milestone=fake,
+                                       statement="Retrain ran", method="ci_log",
+                                       performer="vendor")
+    services.evidence_add(actor=people["vendor"], criterion=criterion, kind="link",
+                          url="https://ci.example.com/runs/1")
+    services.milestone_transition(actor=people["pm"], milestone=fake, to="in_progress")
+    services.criterion_verify(actor=people["vendor"], criterion=criterion, status="met",
+                              note="done")
+    request = services.milestone_transition(actor=people["pm"], milestone=fake, to="submitted")
+    from engagement.models import ApprovalRequest
+
+    request = ApprovalRequest.objects.get(subject_id=str(fake.pk), status="open")
+    services.approval_decide(actor=people["leader"], request=request, decision="approve")
+    services.approval_decide(actor=people["vendor"], request=request, decision="approve")
+    assert Milestone.objects.get(pk=fake.pk).status == "accepted"
+    go_live.refresh_from_db()
+    problems = services.submit_problems(go_live, list(go_live.criteria.all()))
+    assert any("performed by the internal team" in p for p in problems)
+
+
+def test_a_rehearsal_after_go_live_on_the_ladder_does_not_count(ladder, people):
+    from engagement.services.ladder import rehearsal_proven
+
+    go_live = next(m for m in ladder if m.kind == "go_live")
+    rehearsal = next(m for m in ladder if m.kind == "rehearsal_retrain")
+    for c in rehearsal.criteria.all():
+        services.evidence_add(actor=people["pm"], criterion=c, kind="link",
+                              url="https://ci.example.com/runs/2")
+    accept(rehearsal, people["pm"], people["leader"], people["vendor"])
+    assert rehearsal_proven(go_live)
+    Milestone.objects.filter(pk=rehearsal.pk).update(position=go_live.position + 1)
+    go_live.refresh_from_db()
+    assert not rehearsal_proven(go_live)
+
+
+def test_a_rehearsal_without_evidence_does_not_count(ladder, people):
+    from engagement.services.ladder import rehearsal_proven
+
+    go_live = next(m for m in ladder if m.kind == "go_live")
+    rehearsal = next(m for m in ladder if m.kind == "rehearsal_retrain")
+    accept(rehearsal, people["pm"], people["leader"], people["vendor"])
+    assert not rehearsal_proven(go_live)
+
+
+def test_the_default_raci_puts_the_internal_team_in_charge_where_the_source_says(
+        engagement, people):
+    cells = services.raci_template()
+    early = {(c["workstream"], c["staffing_role"]): c["letter"] for c in cells if c["phase"] == "early"}
+    assert early[("incidents", "on_call_engineer")] == "A"
+    assert early.get(("incidents", "lead_consultant"), "") != "A"
+    for workstream in ("evaluation", "deployment"):
+        assert early[(workstream, "ml_engineer")] == "R"
+        assert early[(workstream, "mlops_engineer")] == "C"
