@@ -31,6 +31,11 @@ urlpatterns = [
     path(M + "deliverables/", ladder.deliverable_add, name="deliverable_add"),
     path(C + "verify/", ladder.criterion_verify, name="criterion_verify"),
     path(C + "evidence/", ladder.evidence_add, name="evidence_add"),
+    path(C + "remove/", ladder.criterion_remove, name="criterion_remove"),
+    path(E + "evidence/<int:evidence_pk>/remove/", ladder.evidence_remove,
+         name="evidence_remove"),
+    path(M + "deliverables/<int:deliverable_pk>/remove/", ladder.deliverable_remove,
+         name="deliverable_remove"),
     path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),
     path(E + "raci/", raci.raci, name="raci"),
 ]

@@ -76,3 +76,40 @@ def test_the_default_raci_puts_the_internal_team_in_charge_where_the_source_says
     for workstream in ("evaluation", "deployment"):
         assert early[(workstream, "ml_engineer")] == "R"
         assert early[(workstream, "mlops_engineer")] == "C"
+
+
+def test_criteria_evidence_and_deliverables_can_be_removed_until_acceptance(
+        client, ladder, people):
+    from engagement.models import AcceptanceCriterion, AuditEvent, Evidence
+
+    milestone = ladder[0]
+    criterion = milestone.criteria.first()
+    evidence = services.evidence_add(actor=people["vendor"], criterion=criterion, kind="link",
+                                     url="https://ci.example.com/runs/9")
+    client.force_login(people["pm"])
+    page = client.get(f"/engagements/{milestone.engagement_id}/ladder/").content.decode()
+    assert 'data-control="criterion-remove"' in page and 'data-control="evidence-remove"' in page
+    response = client.post(f"/engagements/{milestone.engagement_id}/evidence/{evidence.pk}"
+                           "/remove/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Evidence removed." in response.content.decode()
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    services.criterion_remove(actor=people["pm"], criterion=criterion)
+    assert not AcceptanceCriterion.objects.filter(pk=criterion.pk).exists()
+    deliverable = services.deliverable_add(
+        actor=people["pm"], milestone=milestone, kind="runbook", title="Retrain runbook",
+        owner_role="mlops_engineer", acceptance="The team ran it", count=1)
+    services.deliverable_remove(actor=people["pm"], deliverable=deliverable)
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {"evidence.removed", "criterion.removed", "deliverable.removed"} <= verbs
+
+
+def test_after_acceptance_criteria_and_evidence_are_read_only(ladder, people):
+    from common.errors import NotAllowed, RuleViolation
+
+    milestone = ladder[0]
+    accept(milestone, people["pm"], people["leader"], people["vendor"])
+    criterion = milestone.criteria.first()
+    with pytest.raises(RuleViolation, match="accepted"):
+        services.criterion_remove(actor=people["pm"], criterion=criterion)
+    with pytest.raises((RuleViolation, NotAllowed)):
+        services.evidence_add(actor=people["pm"], criterion=criterion, kind="note", note="x")

@@ -10,7 +10,16 @@ from .approvals import (
     keys_needed,
     register_approval_handler,
 )
-from .criteria import criterion_add, criterion_update, criterion_verify, deliverable_add, evidence_add
+from .criteria import (
+    criterion_add,
+    criterion_remove,
+    criterion_update,
+    criterion_verify,
+    deliverable_add,
+    deliverable_remove,
+    evidence_add,
+    evidence_remove,
+)
 from .engagements import (
     ENGAGEMENT_TRANSITIONS,
     baseline_record,
@@ -39,7 +48,8 @@ __all__ = [
     "approval_cancel", "approval_keys_revalidate", "approval_decide", "approval_request_open",
     "approval_reset",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
-    "criterion_verify", "deliverable_add", "evidence_add", "ENGAGEMENT_TRANSITIONS",
+    "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
+    "deliverable_remove", "evidence_remove", "ENGAGEMENT_TRANSITIONS",
     "baseline_record", "engagement_create", "engagement_transition",
     "engagement_transition_problems", "engagement_update", "staffing_assign", "staffing_remove",
     "MILESTONE_TRANSITIONS", "ladder_generate", "ladder_warnings", "milestone_create",

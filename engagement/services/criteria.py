@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -160,3 +160,50 @@ def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, co
                  obj=deliverable, after={"kind": kind, "title": title, "count": count,
                                          "cadence": cadence, "owner_role": owner_role})
     return deliverable
+
+
+# --- Removal while the milestone is open (read-only once it is accepted) -----------------------
+
+@transaction.atomic
+def criterion_remove(*, actor, criterion):
+    """Remove a criterion of a milestone not yet accepted (audited; a payment gate that
+    points at it must change first)."""
+    require(actor, "engagement.manage_ladder", criterion.milestone)
+    milestone = lock(criterion.milestone)
+    _open_for_changes(milestone)
+    locked = lock(criterion)
+    audit_record(engagement=milestone.engagement, actor=actor, verb="criterion.removed",
+                 obj=locked, before={f: getattr(locked, f) for f in CRITERION_FIELDS})
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError as exc:
+        raise RuleViolation("A payment gate points at this criterion; change the gate first.",
+                            rule="criterion_in_use") from exc
+    _reset_keys_if_under_review(milestone, actor, "an acceptance criterion was removed")
+
+
+@transaction.atomic
+def evidence_remove(*, actor, evidence):
+    """Take back evidence: its author, or whoever manages the ladder, while the milestone is
+    open. A criterion already met keeps its verification note."""
+    milestone = lock(evidence.criterion.milestone)
+    _open_for_changes(milestone)
+    if evidence.added_by_id != actor.pk:
+        require(actor, "engagement.manage_ladder", milestone)
+    else:
+        require(actor, "engagement.add_evidence", milestone)
+    audit_record(engagement=milestone.engagement, actor=actor, verb="evidence.removed",
+                 obj=evidence, before={"criterion": evidence.criterion_id,
+                                       "kind": evidence.kind, "name": str(evidence)[:200]})
+    evidence.delete()
+
+
+@transaction.atomic
+def deliverable_remove(*, actor, deliverable):
+    require(actor, "engagement.manage_ladder", deliverable.milestone)
+    milestone = lock(deliverable.milestone)
+    _open_for_changes(milestone)
+    audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.removed",
+                 obj=deliverable, before={"kind": deliverable.kind, "title": deliverable.title})
+    deliverable.delete()

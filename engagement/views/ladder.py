@@ -4,7 +4,7 @@ card (plus the timeline and warnings, out of band) and plain posts with a redire
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -253,6 +253,44 @@ def evidence_add(request, pk, criterion_pk):
                         lambda **data: services.evidence_add(actor=request.user, criterion=c,
                                                              **data),
                         "Evidence attached.")
+
+
+def _removal(request, engagement, milestone_pk, call, done):
+    try:
+        call()
+    except DomainError as exc:
+        return _answer(request, engagement, milestone_pk, error=exc.message)
+    return _answer(request, engagement, milestone_pk, done=done)
+
+
+@login_required
+@require_POST
+def criterion_remove(request, pk, criterion_pk):
+    c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
+    return _removal(request, c.milestone.engagement, c.milestone_id,
+                    lambda: services.criterion_remove(actor=request.user, criterion=c),
+                    "Criterion removed.")
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk, evidence_pk):
+    evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
+    milestone = evidence.criterion.milestone
+    return _removal(request, milestone.engagement, milestone.pk,
+                    lambda: services.evidence_remove(actor=request.user, evidence=evidence),
+                    "Evidence removed.")
+
+
+@login_required
+@require_POST
+def deliverable_remove(request, pk, milestone_pk, deliverable_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
+    return _removal(request, m.engagement, m.pk,
+                    lambda: services.deliverable_remove(actor=request.user,
+                                                        deliverable=deliverable),
+                    "Deliverable removed.")
 
 
 @login_required
