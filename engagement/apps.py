@@ -11,6 +11,10 @@ class EngagementConfig(AppConfig):
 
         register_outbox_handler(SEND_MAIL, send_mail_now)
 
+        from .services import checklists
+
+        checklists.register()
+
         register_tab("overview", "Overview", "engagement:detail", order=10)
         register_tab("ladder", "Ladder", "engagement:ladder", order=20)
         register_tab("raci", "RACI", "engagement:raci", order=30)

@@ -89,6 +89,14 @@ class BaselineForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Engagement.Status.choices)
     reason = forms.CharField(required=False, max_length=500)
+    acknowledge = forms.CharField(
+        required=False, max_length=40, label="Type the new status to go past the warnings",
+        help_text="The warnings above do not block the move; typing the status confirms you "
+                  "have read them.")
+
+    def acknowledged(self):
+        return (self.cleaned_data.get("acknowledge", "").strip().lower()
+                == self.cleaned_data.get("to", ""))
 
 
 class LadderGenerateForm(forms.Form):

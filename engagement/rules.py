@@ -221,6 +221,9 @@ define("engagement.verify_criterion",
                  "internal_verification",
                  "Work the internal team performs is verified by a client-side user, never by "
                  "the vendor.")])
+define("engagement.accept_deliverable", is_superuser | (is_client_side & STEWARDS),
+       action="accept or waive knowledge transfer",
+       who="client-side program managers, leadership and admins")
 define("engagement.add_evidence", is_superuser | is_party, action="attach evidence",
        who="parties to the engagement")
 # A key: never the requester; client-only kinds (money leaving the client) never a vendor.

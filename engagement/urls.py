@@ -15,6 +15,7 @@ urlpatterns = [
     path(E, views.engagement_detail, name="detail"),
     path(E + "edit/", views.engagement_edit, name="edit"),
     path(E + "transition/", views.engagement_transition, name="transition"),
+    path(E + "move/<str:to>/", views.engagement_move, name="move"),
     path(E + "staffing/", views.staffing_add, name="staffing_add"),
     path(E + "staffing/<int:assignment_pk>/remove/", views.staffing_remove,
          name="staffing_remove"),

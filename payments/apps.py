@@ -15,5 +15,7 @@ class PaymentsConfig(AppConfig):
 
         register_transition_check("active", services.fixed_fee_problems,
                                   fix=("Go to payments", "payments:schedule"))
+        register_transition_check("closed", services.settlement_problems,
+                                  fix=("Go to payments", "payments:schedule"))
         register_tab("payments", "Payments", "payments:schedule", order=50)
         register_outbox_handler(services.EVALUATE_GATES, services.evaluate_from_outbox)

@@ -203,9 +203,13 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
 
 def fixed_fee_problems(engagement):
     """Must-rule for activation: a fixed-fee schedule sums exactly to the contract value."""
-    total = PaymentMilestone.objects.filter(
-        engagement=engagement, commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE,
-    ).aggregate(s=Sum("amount"))["s"]
+    payments = PaymentMilestone.objects.filter(engagement=engagement)
+    if not payments.exists() and engagement.contract_value:
+        return [f"There is no payment schedule yet: schedule payments gated on capability that "
+                f"add up to the contract value ({engagement.contract_value:,.2f} "
+                f"{engagement.currency}) before the engagement goes active."]
+    total = payments.filter(commercial_model=PaymentMilestone.CommercialModel.FIXED_FEE).aggregate(
+        s=Sum("amount"))["s"]
     if total is None or total == engagement.contract_value:
         return []
     return [f"The fixed-fee payment schedule totals {total:,.2f} {engagement.currency}, not the "
@@ -229,6 +233,17 @@ def evaluate_from_outbox(payload):
 
 def _payments_url(engagement_id):
     return reverse("payments:schedule", kwargs={"pk": engagement_id})
+
+
+def settlement_problems(engagement):
+    """Must-rule for closing: every payment is paid (money approved after the end is still
+    settled after close, but an engagement does not close with money in the air)."""
+    unpaid = PaymentMilestone.objects.filter(engagement=engagement).exclude(status=PS.PAID)
+    count = unpaid.count()
+    if not count:
+        return []
+    return [f"{count} payment{'s are' if count != 1 else ' is'} not paid yet (settle them, or "
+            "record a contract change that removes them)."]
 
 
 def payments_check_gates(*, actor, engagement):

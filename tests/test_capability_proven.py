@@ -113,3 +113,72 @@ def test_after_acceptance_criteria_and_evidence_are_read_only(ladder, people):
         services.criterion_remove(actor=people["pm"], criterion=criterion)
     with pytest.raises((RuleViolation, NotAllowed)):
         services.evidence_add(actor=people["pm"], criterion=criterion, kind="note", note="x")
+
+
+def test_activation_names_every_unmet_rule_at_once(engagement, people):
+    from common.errors import RuleViolation
+
+    with pytest.raises(RuleViolation) as err:
+        services.engagement_transition(actor=people["pm"], engagement=engagement, to="active")
+    message = err.value.message
+    for expected in ("KPI", "no payment schedule yet", "rehearsal retrain on its ladder",
+                     "internal ML product owner", "internal engineering owner"):
+        assert expected in message, expected
+
+
+def test_a_hybrid_milestone_without_a_stream_blocks_activation(people, orgs):
+    from tests.engagement.factories import define_outcomes, make_engagement
+
+    hybrid = make_engagement(actor=people["procurement"], client=orgs["client"],
+                             vendor=orgs["vendor"], format="hybrid")
+    define_outcomes(hybrid, people["pm"])
+    assert services.engagement_transition_problems(hybrid, "active") == []
+    services.milestone_create(actor=people["pm"], engagement=hybrid, title="Extra",
+                              start_week=1, end_week=2, ownership_mode="vendor_leads")
+    assert any("needs a stream" in p
+               for p in services.engagement_transition_problems(hybrid, "active"))
+
+
+def test_warnings_need_a_typed_acknowledgement(client, engagement, people):
+    from common.errors import RuleViolation
+    from tests.engagement.factories import define_outcomes
+
+    define_outcomes(engagement, people["pm"])
+    services.raci_seed(actor=people["pm"], engagement=engagement)
+    cells = [dict(c) for c in services.raci_template()]
+    for c in cells:
+        if c["workstream"] == "training" and c["phase"] == "late" and c["letter"] == "A":
+            c["letter"] = "C"
+    cells.append({"workstream": "training", "phase": "late", "staffing_role": "lead_consultant",
+                  "letter": "A"})
+    services.raci_save(actor=people["pm"], engagement=engagement, cells=cells)
+    assert services.engagement_transition_warnings(engagement, "active")
+    with pytest.raises(RuleViolation) as err:
+        services.engagement_transition(actor=people["pm"], engagement=engagement, to="active")
+    assert err.value.rule == "warnings_unacknowledged"
+    client.force_login(people["pm"])
+    page = client.get(f"/engagements/{engagement.pk}/move/active/").content.decode()
+    assert "Type “active” to confirm" in page
+    client.post(f"/engagements/{engagement.pk}/transition/", {"to": "active",
+                                                              "acknowledge": "yes"})
+    engagement.refresh_from_db()
+    assert engagement.status == "draft"
+    client.post(f"/engagements/{engagement.pk}/transition/", {"to": "active",
+                                                              "acknowledge": "Active"})
+    engagement.refresh_from_db()
+    assert engagement.status == "active"
+
+
+def test_knowledge_transfer_cadence_must_be_a_number_per_period(ladder, people):
+    from common.errors import DomainError
+
+    with pytest.raises(DomainError, match="number per period"):
+        services.deliverable_add(actor=people["pm"], milestone=ladder[0], kind="runbook",
+                                 title="Pairing", owner_role="mlops_engineer",
+                                 acceptance="Held", cadence="as needed")
+    ok = services.deliverable_add(actor=people["pm"], milestone=ladder[0], kind="runbook",
+                                  title="Pairing", owner_role="mlops_engineer",
+                                  acceptance="Held", cadence="twice a week, 1 hour")
+    waived = services.deliverable_waive(actor=people["pm"], deliverable=ok,
+                                        reason="Replaced by office hours")
+    assert waived.waived_reason

@@ -80,12 +80,10 @@ def test_unicode_digits_in_ids_do_not_crash(people, engagement):
 
 def test_a_closed_engagement_stops_changing_but_takes_its_closing_baseline(engagement, people):
     from common.errors import RuleViolation
-    from tests.engagement.factories import define_outcomes
+    from tests.engagement.factories import define_outcomes, run_to
 
     define_outcomes(engagement, people["pm"])
-    for to in ("active", "transition", "closed"):
-        services.engagement_transition(actor=people["pm"], engagement=engagement, to=to)
-    engagement.refresh_from_db()
+    engagement = run_to(engagement, "closed", people)
     with pytest.raises(RuleViolation) as err:
         services.ladder_generate(actor=people["pm"], engagement=engagement)
     assert err.value.rule == "closed"

@@ -206,7 +206,7 @@ def populate(engagement, *, pm, procurement, leader):
                                         staffing_role="ml_engineer", person_name="Ada Lovelace")
     engagement_services.baseline_record(actor=pm, engagement=engagement, stage="discovery",
                                         skills=1, process=1, tooling=0)
-    define_outcomes(engagement, pm)
+    define_outcomes(engagement, pm, ready=False)
     sow = build_sow(engagement, procurement,
                     keys=["deliverables-by-milestone", "two-key-rule", "off-ramp"])
     version = sow_services.sow_freeze(actor=procurement, sow=sow,

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -170,6 +171,12 @@ class Evidence(CleanTextMixin, models.Model):
         return self.original_name or self.url or self.note[:60]
 
 
+# A number per period: "weekly", "twice a week", "2 per month", optionally ", 1 hour".
+CADENCE = (r"^(?i:(daily|weekly|fortnightly|biweekly|monthly|quarterly)|"
+           r"((\d+|once|twice|three times)( times)? (a|per|every) "
+           r"(day|week|fortnight|month|quarter|sprint)))(, .*)?$")
+
+
 class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
     class Kind(models.TextChoices):
         RUNBOOK = "runbook", "Runbook"
@@ -183,10 +190,17 @@ class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
     count = models.PositiveSmallIntegerField(null=True, blank=True)
-    cadence = models.CharField(max_length=60, blank=True)
+    cadence = models.CharField(
+        max_length=60, blank=True, validators=[RegexValidator(
+            CADENCE, "Give the cadence as a number per period (“weekly”, “twice a week”, "
+                     "“2 per month, 1 hour”), not “as needed”.")])
     owner_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     acceptance = models.TextField()
     delivered = models.PositiveSmallIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    waived_reason = models.TextField(blank=True)
 
     objects = scoped_by("milestone__engagement")
 

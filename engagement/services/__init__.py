@@ -1,5 +1,6 @@
 """Every write in the engagement core. Pages, the API and tasks call these functions."""
 
+from . import checklists  # noqa: F401 - the move checklists (registered in apps.py)
 from ._common import lock, require, require_party
 from .approvals import (
     approval_cancel,
@@ -15,8 +16,10 @@ from .criteria import (
     criterion_remove,
     criterion_update,
     criterion_verify,
+    deliverable_accept,
     deliverable_add,
     deliverable_remove,
+    deliverable_waive,
     evidence_add,
     evidence_remove,
 )
@@ -26,6 +29,7 @@ from .engagements import (
     engagement_create,
     engagement_transition,
     engagement_transition_problems,
+    engagement_transition_warnings,
     engagement_update,
     staffing_assign,
     staffing_remove,
@@ -49,9 +53,11 @@ __all__ = [
     "approval_reset",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
     "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
-    "deliverable_remove", "evidence_remove", "ENGAGEMENT_TRANSITIONS",
+    "deliverable_remove", "evidence_remove", "deliverable_accept",
+    "deliverable_waive", "ENGAGEMENT_TRANSITIONS",
     "baseline_record", "engagement_create", "engagement_transition",
-    "engagement_transition_problems", "engagement_update", "staffing_assign", "staffing_remove",
+    "engagement_transition_problems", "engagement_transition_warnings", "engagement_update",
+    "staffing_assign", "staffing_remove",
     "MILESTONE_TRANSITIONS", "ladder_generate", "ladder_warnings", "milestone_create",
     "milestone_delete", "milestone_move", "milestone_transition", "milestone_update",
     "scale_weeks", "submit_problems", "raci_problems", "raci_save", "raci_seed",

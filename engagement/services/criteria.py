@@ -207,3 +207,48 @@ def deliverable_remove(*, actor, deliverable):
     audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.removed",
                  obj=deliverable, before={"kind": deliverable.kind, "title": deliverable.title})
     deliverable.delete()
+
+
+# --- Knowledge transfer delivered and accepted ----------------------------------------------
+
+@transaction.atomic
+def deliverable_accept(*, actor, deliverable, delivered=None):
+    """A client-side user accepts a knowledge-transfer deliverable (how many were delivered,
+    when a count was promised). It then counts for transition and for payment gates."""
+    require(actor, "engagement.accept_deliverable", deliverable.milestone)
+    lock(deliverable.milestone)
+    locked = lock(deliverable, engagement_id=deliverable.milestone.engagement_id)
+    if locked.accepted_at:
+        raise RuleViolation("This deliverable is accepted already.", rule="status_flow")
+    if delivered is not None:
+        locked.delivered = delivered
+    if locked.count and locked.delivered < locked.count:
+        raise DomainError(f"{locked.delivered} of {locked.count} delivered: accept it when all "
+                          "are delivered, or waive the rest with a reason.",
+                          rule="deliverable_incomplete", field="delivered")
+    locked.accepted_at, locked.accepted_by, locked.waived_reason = timezone.now(), actor, ""
+    locked.save(update_fields=["delivered", "accepted_at", "accepted_by", "waived_reason"])
+    audit_record(engagement=deliverable.milestone.engagement, actor=actor,
+                 verb="deliverable.accepted", obj=locked,
+                 after={"title": locked.title, "delivered": locked.delivered})
+    gate_inputs_changed.send(sender=KnowledgeTransferDeliverable,
+                             engagement_id=deliverable.milestone.engagement_id)
+    return locked
+
+
+@transaction.atomic
+def deliverable_waive(*, actor, deliverable, reason):
+    """Agree that a deliverable is not needed after all; the reason is kept and audited."""
+    require(actor, "engagement.accept_deliverable", deliverable.milestone)
+    if not reason.strip():
+        raise DomainError("Say why it is waived.", rule="invalid_field", field="reason")
+    lock(deliverable.milestone)
+    locked = lock(deliverable, engagement_id=deliverable.milestone.engagement_id)
+    if locked.accepted_at:
+        raise RuleViolation("This deliverable is accepted already.", rule="status_flow")
+    locked.waived_reason = reason.strip()
+    locked.save(update_fields=["waived_reason"])
+    audit_record(engagement=deliverable.milestone.engagement, actor=actor,
+                 verb="deliverable.waived", obj=locked, after={"title": locked.title},
+                 reason=locked.waived_reason)
+    return locked

@@ -114,8 +114,23 @@ def engagement_transition_problems(engagement, to_status):
     return problems
 
 
+def engagement_transition_warnings(engagement, to_status):
+    """The warn-rules a move goes past only with an explicit acknowledgement (activation: the
+    ladder's and the RACI's)."""
+    if to_status != S.ACTIVE:
+        return []
+    from ..models import Milestone
+    from ..selectors import raci_for_page
+    from .ladder import ladder_warnings
+    from .raci import raci_warnings
+
+    milestones = list(Milestone.objects.filter(engagement=engagement))
+    return ([message for _, message in ladder_warnings(engagement, milestones)]
+            + raci_warnings(raci_for_page(engagement=engagement)))
+
+
 @transaction.atomic
-def engagement_transition(*, actor, engagement, to, reason=""):
+def engagement_transition(*, actor, engagement, to, reason="", acknowledge_warnings=False):
     """Move the engagement along draft → active → transition → closed.
 
     1. lock the row; 2. refuse a move outside the table or with an unmet precondition;
@@ -129,6 +144,10 @@ def engagement_transition(*, actor, engagement, to, reason=""):
     if problems:
         rule = "status_flow" if to not in ENGAGEMENT_TRANSITIONS[locked.status] else "precondition"
         raise RuleViolation(" ".join(problems), rule=rule)
+    warnings = engagement_transition_warnings(locked, to)
+    if warnings and not acknowledge_warnings:
+        raise RuleViolation("These warnings need an explicit acknowledgement first: "
+                            + " ".join(warnings), rule="warnings_unacknowledged")
     before = locked.status
     locked.status = to
     locked.version += 1

@@ -7,6 +7,7 @@ from .engagements import (
     engagement_detail,
     engagement_edit,
     engagement_list,
+    engagement_move,
     engagement_transition,
     staffing_add,
     staffing_remove,
@@ -15,5 +16,5 @@ from .engagements import (
 __all__ = [
     "approvals", "ladder", "raci", "apply_domain_error", "baseline_record", "engagement_audit",
     "engagement_create", "engagement_detail", "engagement_edit", "engagement_list",
-    "engagement_transition", "staffing_add", "staffing_remove",
+    "engagement_move", "engagement_transition", "staffing_add", "staffing_remove",
 ]

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
@@ -133,12 +135,50 @@ def engagement_transition(request, pk):
     try:
         services.engagement_transition(actor=request.user, engagement=engagement,
                                        to=form.cleaned_data["to"],
-                                       reason=form.cleaned_data["reason"])
+                                       reason=form.cleaned_data["reason"],
+                                       acknowledge_warnings=form.acknowledged())
     except DomainError as exc:
         messages.error(request, exc.message)
+        if form.cleaned_data["to"] in services.ENGAGEMENT_TRANSITIONS[engagement.status]:
+            return redirect(reverse("engagement:move",
+                                    kwargs={"pk": pk, "to": form.cleaned_data["to"]}))
     else:
         messages.success(request, f"The engagement is now {form.cleaned_data['to']}.")
     return redirect("engagement:detail", pk=pk)
+
+
+CHECKLISTS = {
+    "active": ["At least one KPI in each layer (business, system, capability); a retainer has "
+               "an off-ramp date and a capability target in every quarter.",
+               "A payment schedule gated on capability; a fixed-fee schedule adds up to the "
+               "contract value.",
+               "A project has a rehearsal retrain on its ladder; a hybrid's every milestone "
+               "has a stream.",
+               "An internal ML product owner and an internal engineering owner are named in "
+               "staffing."],
+    "transition": ["Go-live is accepted, with its incident drill passed.",
+                   "Every knowledge-transfer deliverable is accepted, or waived with a reason."],
+    "closed": ["Every payment is paid.", "The closing readiness baseline is recorded."],
+}
+
+
+@login_required
+def engagement_move(request, pk, to):
+    """The confirmation step of a status move: what it requires, what is still missing, the
+    warnings to read, and what becomes fixed."""
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    if to not in services.ENGAGEMENT_TRANSITIONS.get(engagement.status, set()):
+        raise Http404("That is not this engagement's next status.")
+    problems = services.engagement_transition_problems(engagement, to)
+    return render(request, "engagement/move.html", {
+        "engagement": engagement, "tab": "overview", "to": to,
+        "week": engagement.week_of(timezone.localdate()),
+        "requirements": CHECKLISTS[to], "problems": problems, "fixes": transition_fixes(to),
+        "pending": services.checklists.PENDING_CLOSE_ITEMS if to == "closed" else [],
+        "warnings": [] if problems else services.engagement_transition_warnings(engagement, to),
+        "fixed_fields": sorted(services.engagements.DRAFT_ONLY_FIELDS) if to == "active" else [],
+        "form": TransitionForm(initial={"to": to}),
+    })
 
 
 @login_required

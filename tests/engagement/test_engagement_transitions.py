@@ -62,9 +62,10 @@ def test_status_cannot_skip_steps(engagement, people):
 
 
 def test_full_flow_ends_closed_and_closed_is_final(engagement, people):
-    define_outcomes(engagement, people["pm"])
-    for to in ("active", "transition", "closed"):
-        services.engagement_transition(actor=people["leader"], engagement=engagement, to=to)
+    from tests.engagement.factories import run_to
+
+    engagement = run_to(engagement, "closed", people)
+    assert engagement.status == "closed"
     with pytest.raises(RuleViolation):
         services.engagement_transition(actor=people["leader"], engagement=engagement,
                                        to="active")
@@ -72,6 +73,23 @@ def test_full_flow_ends_closed_and_closed_is_final(engagement, people):
                                            verb="engagement.status_changed")
                  .values_list("after__status", flat=True))
     assert verbs == ["active", "transition", "closed"]
+
+
+def test_transition_and_close_refuse_with_every_unmet_item_at_once(engagement, people):
+    from tests.engagement.factories import run_to
+
+    engagement = run_to(engagement, "active", people)
+    problems = services.engagement_transition_problems(engagement, "transition")
+    assert any("Go-live must be accepted" in p for p in problems)
+    assert any("knowledge-transfer deliverable" in p for p in problems)
+    with pytest.raises(RuleViolation) as err:
+        services.engagement_transition(actor=people["pm"], engagement=engagement,
+                                       to="transition")
+    assert "Go-live" in err.value.message and "knowledge-transfer" in err.value.message
+    engagement = run_to(engagement, "transition", people)
+    problems = services.engagement_transition_problems(engagement, "closed")
+    assert any("not paid yet" in p for p in problems)
+    assert any("closing readiness baseline" in p for p in problems)
 
 
 def test_vendor_staff_cannot_change_the_status(engagement, people):

@@ -90,9 +90,14 @@ def test_detail_page_shows_blockers_then_lets_pm_activate(client, people, engage
     client.force_login(people["pm"])
     body = client.get(f"/engagements/{engagement.pk}/").content.decode()
     assert "Before it can become active" in body
+    checklist = client.get(f"/engagements/{engagement.pk}/move/active/").content.decode()
+    assert "Still missing" in checklist and "Name an internal ML product owner" in checklist
     define_outcomes(engagement, people["pm"])
     body = client.get(f"/engagements/{engagement.pk}/").content.decode()
-    assert "Move to active" in body
+    assert "Review and move to active" in body
+    checklist = client.get(f"/engagements/{engagement.pk}/move/active/").content.decode()
+    assert "Everything this move requires is in place" in checklist
+    assert "contract_value" in checklist and "Move to active" in checklist
     response = client.post(f"/engagements/{engagement.pk}/transition/",
                            {"to": "active", "reason": "go"}, follow=True)
     assert b"The engagement is now active." in response.content

@@ -52,7 +52,7 @@ def test_engagement_detail_page_queries_do_not_grow(client, people, engagement):
     small, large = counts_at_sizes(lambda n: grow_detail(engagement, people, n),
                                    lambda: client.get(f"/engagements/{engagement.pk}/"))
     assert small == large
-    assert large <= 14
+    assert large <= 17  # the move checklists read the ladder, staffing and baseline too
 
 
 def test_engagement_detail_api_queries_do_not_grow(people, engagement):

@@ -70,8 +70,8 @@ def test_gate_needs_a_condition_of_the_same_engagement(engagement, people, ladde
 
 def test_fixed_fee_schedule_must_match_the_contract_value_to_activate(engagement, people,
                                                                       ladder):
-    define_outcomes(engagement, people["pm"])
     schedule(engagement, people, amount="100000.00", conditions=[crit(ladder[0].criteria.first())])
+    define_outcomes(engagement, people["pm"])
     with pytest.raises(RuleViolation, match="totals 100,000.00 EUR, not the contract value"):
         engagement_services.engagement_transition(actor=people["pm"], engagement=engagement,
                                                   to="active")
@@ -228,9 +228,9 @@ def test_eligible_payment_sends_an_email_with_a_full_link(engagement, people, la
 
 
 def test_active_schedule_cannot_shrink(engagement, people, ladder):
-    define_outcomes(engagement, people["pm"])
     p = schedule(engagement, people, amount="120000.00",
                  conditions=[crit(ladder[0].criteria.first())])
+    define_outcomes(engagement, people["pm"])
     engagement_services.engagement_transition(actor=people["pm"], engagement=engagement,
                                               to="active")
     with pytest.raises(DomainError) as err:
