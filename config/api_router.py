@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from engagement.api.ladder_views import (
     ApprovalRequestViewSet,
+    ChangeRequestViewSet,
     CriterionViewSet,
     MilestoneViewSet,
 )
@@ -18,6 +19,7 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("criteria", CriterionViewSet, basename="criterion")
 router.register("approval-requests", ApprovalRequestViewSet, basename="approval-request")
+router.register("change-requests", ChangeRequestViewSet, basename="change-request")
 router.register("clauses", ClauseViewSet, basename="clause")
 router.register("sows", SowViewSet, basename="sow")
 router.register("sow-versions", SowVersionViewSet, basename="sow-version")

@@ -18,4 +18,5 @@ class EngagementConfig(AppConfig):
         register_tab("overview", "Overview", "engagement:detail", order=10)
         register_tab("ladder", "Ladder", "engagement:ladder", order=20)
         register_tab("raci", "RACI", "engagement:raci", order=30)
+        register_tab("changes", "Changes", "engagement:changes", order=70)
         register_tab("audit", "Audit", "engagement:audit", order=90)

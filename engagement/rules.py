@@ -221,6 +221,12 @@ define("engagement.verify_criterion",
                  "internal_verification",
                  "Work the internal team performs is verified by a client-side user, never by "
                  "the vendor.")])
+# Either side asks for a production change (the vendor ships releases); two keys decide.
+define("engagement.request_change", is_superuser | (is_party & STAFFERS) | (
+    is_vendor_side & has_role(Role.VENDOR)),
+       action="request production changes",
+       who="parties to the engagement (procurement, program managers, leadership, admins and "
+           "vendor staff)")
 define("engagement.accept_deliverable", is_superuser | (is_client_side & STEWARDS),
        action="accept or waive knowledge transfer",
        who="client-side program managers, leadership and admins")

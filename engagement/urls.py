@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import ladder, raci
+from .views import changes, ladder, raci
 
 app_name = "engagement"
 
@@ -39,4 +39,5 @@ urlpatterns = [
          name="deliverable_remove"),
     path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),
     path(E + "raci/", raci.raci, name="raci"),
+    path(E + "changes/", changes.changes, name="changes"),
 ]

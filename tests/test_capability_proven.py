@@ -182,3 +182,82 @@ def test_knowledge_transfer_cadence_must_be_a_number_per_period(ladder, people):
     waived = services.deliverable_waive(actor=people["pm"], deliverable=ok,
                                         reason="Replaced by office hours")
     assert waived.waived_reason
+
+
+# --- Production changes with two keys ------------------------------------------------------
+
+def _change(engagement, actor):
+    return services.change_request_open(
+        actor=actor, engagement=engagement, kind="model_release",
+        summary="Release the retrained reply model v3",
+        ticket_url="https://tickets.example.com/CHG-12",
+        evaluation_url="https://ci.example.com/eval/881", risk="medium")
+
+
+def test_a_production_change_is_decided_by_two_keys_into_the_audit_chain(engagement, people):
+    from engagement.models import ApprovalRequest, AuditEvent, ChangeRequest
+
+    change = _change(engagement, people["vendor"])
+    request = ApprovalRequest.objects.get(kind="production_change", subject_id=str(change.pk))
+    services.approval_decide(actor=people["leader"], request=request, decision="approve")
+    services.approval_decide(actor=people["pm"], request=request, decision="approve")
+    change.refresh_from_db()
+    assert change.status == ChangeRequest.Status.APPROVED and change.decided_at
+    event = AuditEvent.objects.get(verb="change.approved")
+    assert event.after["ticket"].endswith("CHG-12") and event.after["evaluation"]
+
+
+def test_change_keys_follow_the_two_key_rule(engagement, people, orgs):
+    from common.errors import NotAllowed, RuleViolation
+    from engagement.models import ApprovalRequest
+    from tests.engagement.factories import UserFactory
+
+    change = _change(engagement, people["pm"])
+    request = ApprovalRequest.objects.get(kind="production_change", subject_id=str(change.pk))
+    with pytest.raises(NotAllowed) as err:
+        services.approval_decide(actor=people["pm"], request=request, decision="approve")
+    assert err.value.rule == "two_key_requester"
+    services.approval_decide(actor=people["vendor"], request=request, decision="approve")
+    with pytest.raises(RuleViolation) as err:
+        services.approval_decide(actor=people["vendor"], request=request, decision="approve")
+    assert err.value.rule == "two_key_same_user"
+    second_vendor = UserFactory(username="vendor2", organisation=orgs["vendor"], role="vendor")
+    with pytest.raises(RuleViolation) as err:
+        services.approval_decide(actor=second_vendor, request=request, decision="approve")
+    assert err.value.rule == "two_key_internal_required"
+    request.refresh_from_db()
+    assert request.status == "open"
+
+
+def test_changes_page_and_api(client, engagement, people):
+    from rest_framework.test import APIClient
+
+    client.force_login(people["pm"])
+    response = client.post(f"/engagements/{engagement.pk}/changes/", {
+        "kind": "prompt_change", "summary": "Tone down refusals",
+        "ticket_url": "https://tickets.example.com/CHG-13",
+        "evaluation_url": "https://ci.example.com/eval/882", "risk": "low"}, follow=True)
+    page = response.content.decode()
+    assert "Prompt change: Tone down refusals" in page and "Two approvals" in page
+    api = APIClient()
+    api.force_authenticate(people["vendor"])
+    listed = api.get(f"/api/v1/change-requests/?engagement={engagement.pk}").json()
+    assert listed["count"] == 1 and listed["results"][0]["status"] == "open"
+    outsider = APIClient()
+    outsider.force_authenticate(people["outsider"])
+    assert outsider.get("/api/v1/change-requests/").json()["count"] == 0
+
+
+def test_changes_page_queries_do_not_grow(client, engagement, people):
+    from tests.querycounts import counts_at_sizes
+
+    def grow(n):
+        from engagement.models import ChangeRequest
+
+        while ChangeRequest.objects.count() < n:
+            _change(engagement, people["vendor"])
+
+    client.force_login(people["pm"])
+    small, large = counts_at_sizes(grow, lambda: client.get(f"/engagements/{engagement.pk}/"
+                                                            "changes/"), sizes=(2, 8))
+    assert small == large

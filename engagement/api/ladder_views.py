@@ -4,7 +4,7 @@ serializer → service → output serializer."""
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from engagement.models import (
     AcceptanceCriterion,
     Approval,
     ApprovalRequest,
+    ChangeRequest,
     Evidence,
     Milestone,
 )
@@ -225,3 +226,31 @@ class EngagementLadderMixin:
         cells = selectors.raci_for_page(engagement=engagement)
         return Response({"cells": cells, "warnings": services.raci_warnings(cells)})
 
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeRequest
+        fields = ["id", "engagement", "kind", "summary", "ticket_url", "evaluation_url", "risk",
+                  "status", "requested_by", "created_at", "decided_at"]
+        read_only_fields = ["id", "status", "requested_by", "created_at", "decided_at"]
+
+
+class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Production changes (`?engagement={id}`); creating one opens its two-key request, decided
+    through `approval-requests/{id}/decide/`."""
+
+    serializer_class = ChangeRequestSerializer
+    filterset_fields = ["engagement", "status", "kind"]
+
+    def get_queryset(self):
+        return ChangeRequest.objects.visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        data = ChangeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        engagement = selectors.engagement_get(user=request.user, pk=fields.pop("engagement").pk)
+        change = services.change_request_open(actor=request.user, engagement=engagement,
+                                              **fields)
+        return Response(ChangeRequestSerializer(change).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
 from .approvals import Approval, ApprovalRequest
+from .changes import ChangeRequest
 from .core import (
     VENDOR_STAFFING_ROLES,
     AuditEvent,
@@ -28,7 +29,8 @@ from .outbox import Heartbeat, OutboxTask
 from .raci import Phase, RaciAssignment, Workstream
 
 __all__ = [
-    "Approval", "ApprovalRequest", "VENDOR_STAFFING_ROLES", "AuditEvent", "ChainCheckpoint", "Engagement",
+    "Approval", "ApprovalRequest", "ChangeRequest", "VENDOR_STAFFING_ROLES", "AuditEvent",
+    "ChainCheckpoint", "Engagement",
     "Organisation", "OrganisationAuditEvent",
     "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",

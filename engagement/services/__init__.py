@@ -11,6 +11,7 @@ from .approvals import (
     keys_needed,
     register_approval_handler,
 )
+from .changes import change_request_open
 from .criteria import (
     criterion_add,
     criterion_remove,
@@ -50,7 +51,7 @@ from .raci import raci_problems, raci_save, raci_seed, raci_template, raci_warni
 
 __all__ = [
     "approval_cancel", "approval_keys_revalidate", "approval_decide", "approval_request_open",
-    "approval_reset",
+    "approval_reset", "change_request_open",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
     "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
     "deliverable_remove", "evidence_remove", "deliverable_accept",
