@@ -37,6 +37,8 @@ urlpatterns = [
          name="evidence_remove"),
     path(M + "deliverables/<int:deliverable_pk>/remove/", ladder.deliverable_remove,
          name="deliverable_remove"),
+    path(M + "deliverables/<int:deliverable_pk>/settle/", ladder.deliverable_settle,
+         name="deliverable_settle"),
     path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),
     path(E + "raci/", raci.raci, name="raci"),
     path(E + "changes/", changes.changes, name="changes"),

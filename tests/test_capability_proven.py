@@ -261,3 +261,24 @@ def test_changes_page_queries_do_not_grow(client, engagement, people):
     small, large = counts_at_sizes(grow, lambda: client.get(f"/engagements/{engagement.pk}/"
                                                             "changes/"), sizes=(2, 8))
     assert small == large
+
+
+def test_knowledge_transfer_is_accepted_or_waived_on_the_ladder(client, ladder, people):
+    from engagement.models import KnowledgeTransferDeliverable
+
+    deliverable = KnowledgeTransferDeliverable.objects.filter(
+        milestone__engagement=ladder[0].engagement).exclude(count=None).first()
+    milestone = deliverable.milestone
+    client.force_login(people["pm"])
+    url = (f"/engagements/{milestone.engagement_id}/milestones/{milestone.pk}/deliverables/"
+           f"{deliverable.pk}/settle/")
+    short = client.post(url, {"action": "accept", "delivered": "0"}, HTTP_HX_REQUEST="true")
+    assert "0 of" in short.content.decode()
+    done = client.post(url, {"action": "accept", "delivered": str(deliverable.count)},
+                       HTTP_HX_REQUEST="true")
+    assert "Deliverable accepted." in done.content.decode()
+    deliverable.refresh_from_db()
+    assert deliverable.accepted_at and deliverable.accepted_by == people["pm"]
+    client.force_login(people["vendor"])
+    page = client.get(f"/engagements/{milestone.engagement_id}/ladder/").content.decode()
+    assert 'data-control="deliverable-accept"' not in page

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common.errors import ConflictError, DomainError
+from common.inputs import parse_id
 
 from .. import selectors, services
 from ..forms import (
@@ -291,6 +292,23 @@ def deliverable_remove(request, pk, milestone_pk, deliverable_pk):
                     lambda: services.deliverable_remove(actor=request.user,
                                                         deliverable=deliverable),
                     "Deliverable removed.")
+
+
+@login_required
+@require_POST
+def deliverable_settle(request, pk, milestone_pk, deliverable_pk):
+    """Accept a knowledge-transfer deliverable (with how many were delivered), or waive it
+    with a reason."""
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
+    if request.POST.get("action") == "waive":
+        return _removal(request, m.engagement, m.pk, lambda: services.deliverable_waive(
+            actor=request.user, deliverable=deliverable,
+            reason=request.POST.get("reason", "")), "Deliverable waived.")
+    delivered = parse_id(request.POST.get("delivered", ""))
+    return _removal(request, m.engagement, m.pk, lambda: services.deliverable_accept(
+        actor=request.user, deliverable=deliverable, delivered=delivered),
+        "Deliverable accepted.")
 
 
 @login_required
