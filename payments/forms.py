@@ -14,19 +14,24 @@ class PaymentForm(forms.Form):
     commercial_model = forms.ChoiceField(choices=PaymentMilestone.CommercialModel.choices)
     criteria = forms.ModelMultipleChoiceField(queryset=None, required=False)
     milestones = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    deliverables = forms.ModelMultipleChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
-        from engagement.models import AcceptanceCriterion, Milestone
+        from engagement.models import AcceptanceCriterion, KnowledgeTransferDeliverable, Milestone
 
         self.fields["criteria"].queryset = AcceptanceCriterion.objects.filter(
             milestone__engagement=engagement)
         self.fields["milestones"].queryset = Milestone.objects.filter(engagement=engagement)
+        self.fields["deliverables"].queryset = KnowledgeTransferDeliverable.objects.filter(
+            milestone__engagement=engagement)
 
     def conditions(self):
         return ([{"kind": "criterion", "criterion": c.pk} for c in self.cleaned_data["criteria"]]
                 + [{"kind": "milestone", "milestone": m.pk}
-                   for m in self.cleaned_data["milestones"]])
+                   for m in self.cleaned_data["milestones"]]
+                + [{"kind": "deliverable", "deliverable": d.pk}
+                   for d in self.cleaned_data["deliverables"]])
 
 
 class PaidForm(forms.Form):

@@ -19,6 +19,7 @@ OPEN_STATUSES = (PS.SCHEDULED, PS.ELIGIBLE, PS.OVERDUE)
 _condition_kinds = {
     "criterion": Q(conditions__criterion__status="met"),
     "milestone": Q(conditions__milestone__status="accepted"),
+    "deliverable": Q(conditions__deliverable__accepted_at__isnull=False),
 }
 
 

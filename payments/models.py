@@ -59,12 +59,16 @@ class GateCondition(models.Model):
     class Kind(models.TextChoices):
         CRITERION = "criterion", "Acceptance criterion met"
         MILESTONE = "milestone", "Milestone accepted"
+        DELIVERABLE = "deliverable", "Knowledge transfer accepted"
 
     payment = models.ForeignKey(PaymentMilestone, on_delete=models.CASCADE,
                                 related_name="conditions")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     criterion = models.ForeignKey("engagement.AcceptanceCriterion", on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
+    deliverable = models.ForeignKey("engagement.KnowledgeTransferDeliverable",
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
     milestone = models.ForeignKey("engagement.Milestone", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+")
 
@@ -74,12 +78,31 @@ class GateCondition(models.Model):
         ordering = ["payment_id", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="criterion", criterion__isnull=False, milestone__isnull=True)
-                           | Q(kind="milestone", milestone__isnull=False, criterion__isnull=True)),
+                condition=(Q(kind="criterion", criterion__isnull=False, milestone__isnull=True,
+                             deliverable__isnull=True)
+                           | Q(kind="milestone", milestone__isnull=False, criterion__isnull=True,
+                               deliverable__isnull=True)
+                           | Q(kind="deliverable", deliverable__isnull=False,
+                               criterion__isnull=True, milestone__isnull=True)),
                 name="gate_condition_points_at_its_kind",
             ),
         ]
 
     def __str__(self):
-        target = self.criterion or self.milestone
+        target = self.criterion or self.milestone or self.deliverable
         return f"{self.get_kind_display()}: {target}"
+
+    def is_met(self):
+        """Whether this condition holds (on prefetched rows; the tracker decides in SQL)."""
+        if self.kind == self.Kind.CRITERION:
+            return self.criterion.status == "met"
+        if self.kind == self.Kind.MILESTONE:
+            return self.milestone.status == "accepted"
+        return self.deliverable.accepted_at is not None
+
+    def describe(self):
+        if self.kind == self.Kind.CRITERION:
+            return f"criterion “{self.criterion.statement}” met"
+        if self.kind == self.Kind.MILESTONE:
+            return f"milestone “{self.milestone.title}” accepted"
+        return f"knowledge transfer “{self.deliverable.title}” accepted"

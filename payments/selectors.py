@@ -18,7 +18,7 @@ def payments_visible(*, user):
 def schedule_rows(engagement):
     payments = list(PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
         Prefetch("conditions", queryset=GateCondition.objects.select_related(
-            "criterion__milestone", "milestone"))))
+            "criterion__milestone", "milestone", "deliverable"))))
     requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
         kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
         status="cancelled").prefetch_related("approvals").order_by("requested_at")}
@@ -26,9 +26,7 @@ def schedule_rows(engagement):
         p.request = requests.get(str(p.pk))
         p.keys_turned = sum(1 for a in p.request.current_keys(p.request.approvals.all())
                             if a.decision == "approve") if p.request else 0
-        p.gate = [{"condition": c, "met": (c.criterion.status == "met" if c.kind == "criterion"
-                                           else c.milestone.status == "accepted")}
-                  for c in p.conditions.all()]
+        p.gate = [{"condition": c, "met": c.is_met()} for c in p.conditions.all()]
         p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
     return payments
 
@@ -46,18 +44,19 @@ def capability_proven(engagement):
 
 
 def gate_choices(engagement):
-    """The milestones (with their criteria) a payment of this engagement may be gated on."""
-    return Milestone.objects.filter(engagement=engagement).prefetch_related("criteria")
+    """The milestones (with their criteria and knowledge-transfer deliverables) a payment of
+    this engagement may be gated on."""
+    return Milestone.objects.filter(engagement=engagement).prefetch_related("criteria",
+                                                                            "deliverables")
 
 
 def schedule_for_document(engagement_id):
     """The schedule as plain data for a contract: label, amount, due date, gate in words."""
     out = []
     for p in PaymentMilestone.objects.filter(engagement_id=engagement_id).prefetch_related(
-            "conditions__criterion", "conditions__milestone"):
+            "conditions__criterion", "conditions__milestone", "conditions__deliverable"):
         gate = "; ".join(
-            (f"criterion “{c.criterion.statement}” met" if c.kind == "criterion" else
-             f"milestone “{c.milestone.title}” accepted") for c in p.conditions.all())
+            c.describe() for c in p.conditions.all())
         out.append({"label": p.label, "amount": p.amount, "due_date": p.due_date,
                     "gate": gate, "model": p.get_commercial_model_display()})
     return out

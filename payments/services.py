@@ -15,6 +15,7 @@ from engagement.models import (
     AcceptanceCriterion,
     ApprovalRequest,
     Engagement,
+    KnowledgeTransferDeliverable,
     Milestone,
 )
 from engagement.outbox import outbox_enqueue
@@ -91,28 +92,31 @@ def _check_total(engagement, amount, exclude_pk=None, previous=Decimal("0")):
 
 
 def _conditions(engagement, conditions):
-    """GateCondition objects from [{"kind", "criterion"|"milestone": id}], all of this engagement."""
+    """GateCondition objects from [{"kind", "criterion"|"milestone"|"deliverable": id}], all of
+    this engagement."""
     if not conditions:
-        raise DomainError("A gate needs at least one condition: the criteria or milestones "
-                          "that must be met before this money is releasable.",
-                          rule="gate_without_condition", field="conditions")
-    criteria_ids = {parse_id(str(c.get("criterion"))) for c in conditions
-                    if c.get("kind") == "criterion"}
-    milestone_ids = {parse_id(str(c.get("milestone"))) for c in conditions
-                     if c.get("kind") == "milestone"}
-    if None in criteria_ids | milestone_ids or (
-            len(criteria_ids) + len(milestone_ids) != len(conditions)):
-        raise DomainError("Each condition is a criterion or a milestone, named once.",
-                          rule="invalid_field", field="conditions")
-    criteria = set(AcceptanceCriterion.objects.filter(
-        pk__in=criteria_ids, milestone__engagement=engagement).values_list("pk", flat=True))
-    milestones = set(Milestone.objects.filter(pk__in=milestone_ids, engagement=engagement)
-                     .values_list("pk", flat=True))
-    if criteria != criteria_ids or milestones != milestone_ids:
-        raise DomainError("A gate condition must belong to the same engagement.",
-                          rule="gate_other_engagement", field="conditions")
-    return ([GateCondition(kind="criterion", criterion_id=i) for i in sorted(criteria_ids)]
-            + [GateCondition(kind="milestone", milestone_id=i) for i in sorted(milestone_ids)])
+        raise DomainError("A gate needs at least one condition: the criteria, milestones or "
+                          "knowledge transfer that must be accepted before this money is "
+                          "releasable.", rule="gate_without_condition", field="conditions")
+    ids = {kind: {parse_id(str(c.get(kind))) for c in conditions if c.get("kind") == kind}
+           for kind in GATE_TARGETS}
+    if None in set().union(*ids.values()) or sum(map(len, ids.values())) != len(conditions):
+        raise DomainError("Each condition is a criterion, a milestone or a knowledge-transfer "
+                          "deliverable, named once.", rule="invalid_field", field="conditions")
+    for kind, (model, path) in GATE_TARGETS.items():
+        found = set(model.objects.filter(pk__in=ids[kind], **{path: engagement})
+                    .values_list("pk", flat=True))
+        if found != ids[kind]:
+            raise DomainError("A gate condition must belong to the same engagement.",
+                              rule="gate_other_engagement", field="conditions")
+    return [GateCondition(kind=kind, **{f"{kind}_id": i})
+            for kind in GATE_TARGETS for i in sorted(ids[kind])]
+
+
+# Which object each condition kind points at, and its path to the engagement.
+GATE_TARGETS = {"criterion": (AcceptanceCriterion, "milestone__engagement"),
+                "milestone": (Milestone, "engagement"),
+                "deliverable": (KnowledgeTransferDeliverable, "milestone__engagement")}
 
 
 # --- Schedule ----------------------------------------------------------------------------

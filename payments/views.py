@@ -123,8 +123,7 @@ def export_rows(engagement):
     rows = []
     for p in schedule_rows(engagement):
         gate = "; ".join(
-            (f"criterion: {g['condition'].criterion.statement}" if g["condition"].kind ==
-             "criterion" else f"milestone: {g['condition'].milestone.title}")
+            g["condition"].describe()
             + (" (met)" if g["met"] else " (open)") for g in p.gate)
         rows.append([p.label, p.amount, engagement.currency, p.due_date.isoformat(),
                      p.get_commercial_model_display(), p.get_status_display(), gate,

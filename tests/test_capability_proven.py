@@ -282,3 +282,33 @@ def test_knowledge_transfer_is_accepted_or_waived_on_the_ladder(client, ladder, 
     client.force_login(people["vendor"])
     page = client.get(f"/engagements/{milestone.engagement_id}/ladder/").content.decode()
     assert 'data-control="deliverable-accept"' not in page
+
+
+def test_an_accepted_knowledge_transfer_deliverable_releases_its_payment_gate(ladder, people,
+                                                                             engagement):
+    import datetime as dt
+    from decimal import Decimal
+
+    from engagement.models import KnowledgeTransferDeliverable
+    from payments import services as pay
+    from tests.engagement.factories import run_to
+
+    deliverable = KnowledgeTransferDeliverable.objects.filter(
+        milestone__engagement=engagement).first()
+    payment = pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Enablement instalment",
+        amount=Decimal("20000.00"), due_date=engagement.end_date - dt.timedelta(days=1),
+        conditions=[{"kind": "deliverable", "deliverable": deliverable.pk}])
+    pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Rest",
+        amount=Decimal("100000.00"), due_date=engagement.end_date - dt.timedelta(days=1),
+        conditions=[{"kind": "milestone", "milestone": ladder[-1].pk}])
+    engagement = run_to(engagement, "active", people)
+    today = engagement.start_date + dt.timedelta(days=1)
+    assert not pay.payments_evaluate(engagement_ids=[engagement.pk], today=today)
+    services.deliverable_accept(actor=people["pm"], deliverable=deliverable,
+                                delivered=deliverable.count)
+    moved = pay.payments_evaluate(engagement_ids=[engagement.pk], today=today)
+    assert [m.payment_id for m in moved] == [payment.pk]
+    payment.refresh_from_db()
+    assert payment.status == "eligible"

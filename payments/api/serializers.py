@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
-from ..models import PaymentMilestone
+from ..models import GateCondition, PaymentMilestone
 
 
 class GateConditionSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["criterion", "milestone"])
+    kind = serializers.ChoiceField(choices=GateCondition.Kind.choices)
     criterion = serializers.IntegerField(required=False, allow_null=True)
     milestone = serializers.IntegerField(required=False, allow_null=True)
+    deliverable = serializers.IntegerField(required=False, allow_null=True,
+                                           help_text="A knowledge-transfer deliverable.")
     met = serializers.BooleanField(read_only=True)
 
     def validate(self, data):

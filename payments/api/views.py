@@ -25,7 +25,8 @@ def _data(p):
         "gate_met": p.gate_met, "invoice_reference": p.invoice_reference, "paid_on": p.paid_on,
         "version": p.version,
         "conditions": [{"kind": g["condition"].kind, "criterion": g["condition"].criterion_id,
-                        "milestone": g["condition"].milestone_id, "met": g["met"]}
+                        "milestone": g["condition"].milestone_id,
+                        "deliverable": g["condition"].deliverable_id, "met": g["met"]}
                        for g in p.gate],
     }
 
