@@ -85,6 +85,9 @@ class EngagementUpdateSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Engagement.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    acknowledge_warnings = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Go past the move's warnings (a 409 `warnings_unacknowledged` lists them).")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

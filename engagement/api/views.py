@@ -83,7 +83,9 @@ class EngagementViewSet(VersionedMixin, EngagementLadderMixin, mixins.ListModelM
         data.is_valid(raise_exception=True)
         services.engagement_transition(actor=request.user, engagement=engagement,
                                        to=data.validated_data["to"],
-                                       reason=data.validated_data["reason"])
+                                       reason=data.validated_data["reason"],
+                                       acknowledge_warnings=data.validated_data[
+                                           "acknowledge_warnings"])
         return self.retrieve(request, pk=pk)
 
 
