@@ -80,6 +80,12 @@ def has_role(*roles):
 
 
 @rules.predicate
+def engagement_is_under_way(user, obj):
+    engagement = engagement_of(obj)
+    return engagement is None or engagement.status != Engagement.Status.DRAFT
+
+
+@rules.predicate
 def engagement_is_open(user, obj):
     engagement = engagement_of(obj)
     return engagement is None or engagement.status != Engagement.Status.CLOSED
@@ -95,6 +101,8 @@ class Permission:
     who: str  # "client-side procurement, program managers and admins"
     open_only: bool = True  # refused (409 "closed") once the engagement is closed
     party_only: bool = True  # a non-party is refused as "tenancy"
+    # Proving work (verifying, submitting, accepting): refused (409) while still a draft.
+    under_way_only: bool = False
     # (predicate, rule, message): the first that holds explains a refusal better than "role".
     reasons: list = field(default_factory=list)
 
@@ -102,12 +110,17 @@ class Permission:
 _permissions = {}
 
 
-def define(name, predicate, *, action, who, open_only=True, party_only=True, reasons=()):
-    """Register a permission. `predicate` is who may; the engagement being open is added here."""
+def define(name, predicate, *, action, who, open_only=True, party_only=True, reasons=(),
+           under_way_only=False):
+    """Register a permission. `predicate` is who may; the engagement being open (and, for
+    proving work, under way) is added here."""
     full = (engagement_is_open & predicate) if open_only else predicate
+    if under_way_only:
+        full = engagement_is_under_way & full
     rules.set_perm(name, full)
-    _permissions[name] = Permission(name, full, action, who, open_only, party_only,
-                                    list(reasons))
+    _permissions[name] = Permission(name, full, action, who, open_only=open_only,
+                                    party_only=party_only, reasons=list(reasons),
+                                    under_way_only=under_way_only)
 
 
 def can(user, name, obj=None):
@@ -126,6 +139,11 @@ def require(actor, name, obj=None):
             engagement.status == Engagement.Status.CLOSED):
         raise RuleViolation(f"The engagement is closed, so you can no longer {permission.action}.",
                             rule="closed")
+    if permission.under_way_only and engagement is not None and (
+            engagement.status == Engagement.Status.DRAFT):
+        raise RuleViolation(f"The engagement is a draft: activate it before you "
+                            f"{permission.action} (a draft is for planning; work is proven "
+                            "once the contract is in force).", rule="engagement_not_active")
     if rules.has_perm(name, actor, obj):
         return
     if (permission.party_only and engagement is not None and not is_superuser(actor)
@@ -211,12 +229,16 @@ define("engagement.manage_ladder", is_superuser | (is_client_side & LADDER_KEEPE
        action="change the ladder", who="client-side program managers and admins")
 define("engagement.review_milestone", is_superuser | (is_client_side & STEWARDS),
        action="request changes", who="client-side program managers, leadership and admins")
+define("engagement.submit_milestone", is_superuser | (is_client_side & LADDER_KEEPERS),
+       action="submit milestones for acceptance", under_way_only=True,
+       who="client-side program managers and admins")
 define("engagement.change_raci", is_superuser | (is_client_side & STEWARDS),
        action="edit the RACI", who="client-side program managers, leadership and admins")
 # Client-side verifiers always; vendor users only for work the vendor performs.
 define("engagement.verify_criterion",
        is_superuser | (is_client_side & STEWARDS) | (is_vendor_side & performed_by_vendor),
        action="verify criteria", who="program managers, leadership and admins",
+       under_way_only=True,
        reasons=[(is_vendor_side & ~performed_by_vendor,
                  "internal_verification",
                  "Work the internal team performs is verified by a client-side user, never by "

@@ -57,7 +57,9 @@ def decide(status, gate_met, overdue):
 def evaluate(*, engagement_ids=None, today=None):
     """Every open payment whose gate or due date calls for a move, as Transitions."""
     today = today or timezone.localdate()
-    rows = PaymentMilestone.objects.filter(status__in=OPEN_STATUSES)
+    # Gates move only once the contract is in force (a draft plans; it proves nothing yet).
+    rows = PaymentMilestone.objects.filter(status__in=OPEN_STATUSES,
+                                           engagement__status__in=("active", "transition"))
     if engagement_ids is not None:
         rows = rows.filter(engagement_id__in=list(engagement_ids))
     gate_met = Q(total__gt=0, met=F("total"))

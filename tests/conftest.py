@@ -94,6 +94,16 @@ def people(orgs):
 
 @pytest.fixture
 def engagement(people, orgs):
+    """An engagement under way (active), so work on it can be proven. Tests of planning and of
+    activation itself use `draft_engagement`."""
+    from tests.engagement.factories import make_engagement, under_way
+
+    return under_way(make_engagement(actor=people["procurement"], client=orgs["client"],
+                                     vendor=orgs["vendor"]))
+
+
+@pytest.fixture
+def draft_engagement(people, orgs):
     from tests.engagement.factories import make_engagement
 
     return make_engagement(actor=people["procurement"], client=orgs["client"],

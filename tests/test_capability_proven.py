@@ -115,7 +115,8 @@ def test_after_acceptance_criteria_and_evidence_are_read_only(ladder, people):
         services.evidence_add(actor=people["pm"], criterion=criterion, kind="note", note="x")
 
 
-def test_activation_names_every_unmet_rule_at_once(engagement, people):
+def test_activation_names_every_unmet_rule_at_once(draft_engagement, people):
+    engagement = draft_engagement
     from common.errors import RuleViolation
 
     with pytest.raises(RuleViolation) as err:
@@ -139,7 +140,8 @@ def test_a_hybrid_milestone_without_a_stream_blocks_activation(people, orgs):
                for p in services.engagement_transition_problems(hybrid, "active"))
 
 
-def test_warnings_need_a_typed_acknowledgement(client, engagement, people):
+def test_warnings_need_a_typed_acknowledgement(client, draft_engagement, people):
+    engagement = draft_engagement
     from common.errors import RuleViolation
     from tests.engagement.factories import define_outcomes
 
@@ -312,3 +314,43 @@ def test_an_accepted_knowledge_transfer_deliverable_releases_its_payment_gate(la
     assert [m.payment_id for m in moved] == [payment.pk]
     payment.refresh_from_db()
     assert payment.status == "eligible"
+
+
+# --- Draft engagements plan, active engagements prove ---------------------------------------
+
+def test_a_draft_engagement_plans_but_proves_nothing(client, draft_engagement, people):
+    import datetime as dt
+    from decimal import Decimal
+
+    from common.errors import RuleViolation
+    from payments import services as pay
+
+    engagement = draft_engagement
+    ladder = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    criterion = ladder[0].criteria.first()
+    payment = pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Gate", amount=Decimal("5"),
+        due_date=dt.date(2026, 10, 30), conditions=[{"kind": "criterion",
+                                                     "criterion": criterion.pk}])
+    services.evidence_add(actor=people["pm"], criterion=criterion, kind="link",
+                          url="https://ci.example.com/runs/3")
+    with pytest.raises(RuleViolation) as err:
+        services.criterion_verify(actor=people["pm"], criterion=criterion, status="met",
+                                  note="seen")
+    assert err.value.rule == "engagement_not_active"
+    services.milestone_transition(actor=people["pm"], milestone=ladder[0], to="in_progress")
+    with pytest.raises(RuleViolation) as err:
+        services.milestone_transition(actor=people["pm"], milestone=ladder[0], to="submitted")
+    assert err.value.rule == "engagement_not_active"
+    from engagement.models import AcceptanceCriterion
+
+    AcceptanceCriterion.objects.filter(milestone__engagement=engagement).update(
+        status="met", verified_by=people["pm"], verified_at=dt.datetime(2026, 9, 8, tzinfo=dt.UTC))
+    assert pay.payments_evaluate(engagement_ids=[engagement.pk],
+                                 today=dt.date(2026, 9, 20)) == []
+    payment.refresh_from_db()
+    assert payment.status == "scheduled"
+    client.force_login(people["pm"])
+    page = client.get(f"/engagements/{engagement.pk}/ladder/").content.decode()
+    assert 'data-control="criterion-verify"' not in page
+    assert "Submit for acceptance" not in page

@@ -197,6 +197,9 @@ def b_people(orgs, people):
 
 def populate(engagement, *, pm, procurement, leader):
     """Rows of every scoped model on `engagement`, through the services."""
+    from tests.engagement.factories import under_way
+
+    under_way(engagement)
     milestones = engagement_services.ladder_generate(actor=pm, engagement=engagement)
     engagement_services.raci_seed(actor=pm, engagement=engagement)
     criterion = milestones[0].criteria.first()

@@ -1,6 +1,6 @@
 """Helpers every service module shares: the permission check, row locks, stale-version checks."""
 
-from common.errors import NotAllowed
+from common.errors import NotAllowed, RuleViolation
 from common.versioning import check_version, full_clean  # noqa: F401 - re-exported for the services
 
 from ..models import Engagement, Side
@@ -16,6 +16,17 @@ def require_party(actor, engagement, *, action):
         raise NotAllowed(f"You are not a party to this engagement, so you cannot {action}.",
                          rule="tenancy")
     return side
+
+
+PROVING = ("active", "transition")
+
+
+def require_under_way(engagement, *, action):
+    """Draft engagements plan; active (and transition) engagements prove. Verifying criteria,
+    submitting and accepting milestones and moving money need the contract in force."""
+    if engagement.status not in PROVING:
+        raise RuleViolation(f"The engagement is {engagement.status}: activate it before you "
+                            f"{action} (a draft is for planning).", rule="engagement_not_active")
 
 
 def lock_engagement(engagement_id):

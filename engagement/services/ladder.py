@@ -27,7 +27,7 @@ from ..models import (
     Side,
 )
 from ..signals import gate_inputs_changed
-from ._common import check_version, full_clean, lock, require
+from ._common import check_version, full_clean, lock, require, require_under_way
 from .approvals import (
     ApprovalHandler,
     approval_cancel,
@@ -315,6 +315,8 @@ def milestone_transition(*, actor, milestone, to, reason="", expected_version=No
     check_version(locked, expected_version, MILESTONE_EDITABLE, noun="milestone")
     if to not in MS.values:
         raise DomainError(f"“{to}” is not a milestone status.", rule="unknown_status", field="to")
+    if to == MS.SUBMITTED:
+        require(actor, "engagement.submit_milestone", locked)
     if to == MS.ACCEPTED:
         raise RuleViolation("Accepting a milestone is a two-key decision: approve its open "
                             "request in the approvals inbox.", rule="two_key_required")
@@ -379,6 +381,7 @@ def _milestone_of(request):
 
 def _check_acceptance(*, request):
     milestone = _milestone_of(request)
+    require_under_way(milestone.engagement, action="accept milestones")
     problems = submit_problems(milestone, list(milestone.criteria.all()))
     if milestone.status != MS.SUBMITTED:
         problems.insert(0, "Only a submitted milestone can be accepted.")

@@ -10,7 +10,8 @@ from tests.engagement.factories import define_outcomes
 pytestmark = pytest.mark.browser
 
 
-def test_pm_reads_the_checklist_fixes_it_and_activates(page, people, engagement):
+def test_pm_reads_the_checklist_fixes_it_and_activates(page, people, draft_engagement):
+    engagement = draft_engagement
     define_outcomes(engagement, people["pm"])
     StaffingAssignment.objects.filter(engagement=engagement,
                                       staffing_role="ml_product_owner").delete()

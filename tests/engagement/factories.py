@@ -148,3 +148,13 @@ def run_to(engagement, status, people):
                              process=2, tooling=2)
     engagement.refresh_from_db()
     return services.engagement_transition(actor=pm, engagement=engagement, to="closed")
+
+
+def under_way(engagement):
+    """Put an engagement in force without its activation checklist, for tests about the work
+    done during it (tests of activation itself go through engagement_transition)."""
+    from engagement.models import Engagement
+
+    Engagement.objects.filter(pk=engagement.pk).update(status=Engagement.Status.ACTIVE)
+    engagement.refresh_from_db()
+    return engagement

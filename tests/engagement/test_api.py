@@ -89,7 +89,8 @@ def test_patch_without_version_is_refused_with_428(api, people, engagement):
     assert response.status_code == 200 and response.json()["use_case"] == "Triage"
 
 
-def test_transition_refused_answers_409_naming_the_rule(api, people, engagement):
+def test_transition_refused_answers_409_naming_the_rule(api, people, draft_engagement):
+    engagement = draft_engagement
     response = as_user(api, people["pm"]).post(
         f"/api/v1/engagements/{engagement.pk}/transition/", {"to": "active"}, format="json")
     assert response.status_code == 409
@@ -97,7 +98,8 @@ def test_transition_refused_answers_409_naming_the_rule(api, people, engagement)
     assert "KPI" in response.json()["detail"]
 
 
-def test_transition_succeeds_when_outcomes_exist(api, people, engagement):
+def test_transition_succeeds_when_outcomes_exist(api, people, draft_engagement):
+    engagement = draft_engagement
     define_outcomes(engagement, people["pm"])
     response = as_user(api, people["pm"]).post(
         f"/api/v1/engagements/{engagement.pk}/transition/", {"to": "active"}, format="json")
@@ -123,7 +125,7 @@ def test_list_is_paginated_and_honours_page_size(api, people, orgs):
     assert body["next"]
 
 
-def test_list_filters_by_status_format_and_client(api, people, orgs, engagement):
+def test_list_filters_by_status_format_and_client(api, people, orgs, draft_engagement):
     client = as_user(api, people["pm"])
     assert client.get("/api/v1/engagements/?status=draft").json()["count"] == 1
     assert client.get("/api/v1/engagements/?status=active").json()["count"] == 0

@@ -4,13 +4,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
 from engagement.models import AuditEvent
+from tests.engagement.factories import under_way
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def milestone(engagement, people):
-    return services.ladder_generate(actor=people["pm"], engagement=engagement)[0]
+    first = services.ladder_generate(actor=people["pm"], engagement=engagement)[0]
+    under_way(engagement)
+    return first
 
 
 def internal(milestone):

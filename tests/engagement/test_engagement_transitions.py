@@ -10,7 +10,8 @@ from tests.engagement.factories import define_outcomes, make_engagement
 pytestmark = pytest.mark.django_db
 
 
-def test_activation_is_refused_until_every_kpi_layer_has_a_kpi(engagement, people):
+def test_activation_is_refused_until_every_kpi_layer_has_a_kpi(draft_engagement, people):
+    engagement = draft_engagement
     with pytest.raises(RuleViolation) as err:
         services.engagement_transition(actor=people["pm"], engagement=engagement, to="active")
     assert err.value.rule == "precondition"
@@ -19,7 +20,8 @@ def test_activation_is_refused_until_every_kpi_layer_has_a_kpi(engagement, peopl
     assert engagement.status == "draft"
 
 
-def test_activation_with_outcomes_moves_to_active_and_audits(engagement, people):
+def test_activation_with_outcomes_moves_to_active_and_audits(draft_engagement, people):
+    engagement = draft_engagement
     define_outcomes(engagement, people["pm"])
     services.engagement_transition(actor=people["pm"], engagement=engagement, to="active",
                                    reason="Kick-off")
@@ -61,7 +63,8 @@ def test_status_cannot_skip_steps(engagement, people):
     assert err.value.rule == "status_flow"
 
 
-def test_full_flow_ends_closed_and_closed_is_final(engagement, people):
+def test_full_flow_ends_closed_and_closed_is_final(draft_engagement, people):
+    engagement = draft_engagement
     from tests.engagement.factories import run_to
 
     engagement = run_to(engagement, "closed", people)
@@ -75,7 +78,8 @@ def test_full_flow_ends_closed_and_closed_is_final(engagement, people):
     assert verbs == ["active", "transition", "closed"]
 
 
-def test_transition_and_close_refuse_with_every_unmet_item_at_once(engagement, people):
+def test_transition_and_close_refuse_with_every_unmet_item_at_once(draft_engagement, people):
+    engagement = draft_engagement
     from tests.engagement.factories import run_to
 
     engagement = run_to(engagement, "active", people)

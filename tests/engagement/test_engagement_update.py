@@ -29,7 +29,8 @@ def test_stale_version_is_a_conflict_showing_current_values(engagement, people):
     assert engagement.title == "First edit"
 
 
-def test_contract_fields_are_fixed_once_active(engagement, people):
+def test_contract_fields_are_fixed_once_active(draft_engagement, people):
+    engagement = draft_engagement
     define_outcomes(engagement, people["pm"])
     services.engagement_transition(actor=people["pm"], engagement=engagement, to="active")
     with pytest.raises(RuleViolation) as err:

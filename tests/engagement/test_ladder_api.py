@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from engagement import services
 from engagement.models import Milestone
-from tests.engagement.factories import make_engagement
+from tests.engagement.factories import make_engagement, under_way
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,10 @@ def api_for(user):
 
 @pytest.fixture
 def ladder(engagement, people):
-    return services.ladder_generate(actor=people["pm"], engagement=engagement)
+    """The generated ladder of an engagement under way (work is proven only once active)."""
+    milestones = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
+    return milestones
 
 
 def test_generate_ladder_answers_201_with_milestones_and_warnings(engagement, people):

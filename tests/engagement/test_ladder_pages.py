@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engagement import services
 from engagement.models import ApprovalRequest, Milestone, RaciAssignment
-from tests.engagement.factories import make_engagement
+from tests.engagement.factories import make_engagement, under_way
 from tests.engagement.helpers import submit
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ladder(engagement, people):
-    return services.ladder_generate(actor=people["pm"], engagement=engagement)
+    """The generated ladder of an engagement under way (work is proven only once active)."""
+    milestones = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
+    return milestones
 
 
 def url(engagement, suffix=""):

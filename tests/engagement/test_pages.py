@@ -86,7 +86,8 @@ def test_edit_form_with_stale_version_shows_both_values(client, people, engageme
     assert engagement.title == "Renamed by procurement"
 
 
-def test_detail_page_shows_blockers_then_lets_pm_activate(client, people, engagement):
+def test_detail_page_shows_blockers_then_lets_pm_activate(client, people, draft_engagement):
+    engagement = draft_engagement
     client.force_login(people["pm"])
     body = client.get(f"/engagements/{engagement.pk}/").content.decode()
     assert "Before it can become active" in body
@@ -105,7 +106,8 @@ def test_detail_page_shows_blockers_then_lets_pm_activate(client, people, engage
     assert engagement.status == "active"
 
 
-def test_refused_transition_shows_the_reason(client, people, engagement):
+def test_refused_transition_shows_the_reason(client, people, draft_engagement):
+    engagement = draft_engagement
     client.force_login(people["pm"])
     response = client.post(f"/engagements/{engagement.pk}/transition/", {"to": "closed"},
                            follow=True)
@@ -138,7 +140,8 @@ def test_audit_page_lists_events_and_says_the_chain_is_intact(client, people, en
     assert "Chain intact" in body and "engagement.created" in body
 
 
-def test_list_filters_and_htmx_partial(client, people, engagement):
+def test_list_filters_and_htmx_partial(client, people, draft_engagement):
+    engagement = draft_engagement
     client.force_login(people["pm"])
     body = client.get("/engagements/?status=active").content.decode()
     assert "No engagement matches these filters." in body
@@ -146,7 +149,8 @@ def test_list_filters_and_htmx_partial(client, people, engagement):
     assert "<html" not in partial and engagement.title in partial
 
 
-def test_kpi_page_adds_a_kpi_and_lists_missing_layers(client, people, engagement):
+def test_kpi_page_adds_a_kpi_and_lists_missing_layers(client, people, draft_engagement):
+    engagement = draft_engagement
     client.force_login(people["pm"])
     body = client.get(f"/engagements/{engagement.pk}/kpis/").content.decode()
     assert "missing: business, system, capability" in body

@@ -6,7 +6,7 @@ from django.db import connection
 from common.errors import DomainError, NotAllowed, RuleViolation
 from engagement import services
 from engagement.models import Approval, ApprovalRequest, AuditEvent, Milestone
-from tests.engagement.factories import UserFactory, make_engagement
+from tests.engagement.factories import UserFactory, make_engagement, under_way
 from tests.engagement.helpers import accept, submit
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ladder(engagement, people):
-    return services.ladder_generate(actor=people["pm"], engagement=engagement)
+    """The generated ladder of an engagement under way (work is proven only once active)."""
+    milestones = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
+    return milestones
 
 
 @pytest.fixture

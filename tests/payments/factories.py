@@ -11,7 +11,8 @@ def bulk_schedules(client, vendor, n, *, payments=4, conditions=4, met=False):
     start = dt.date(2026, 9, 7)
     engagements = Engagement.objects.bulk_create([
         Engagement(title=f"E{i}", client=client, vendor=vendor, format="project",
-                   start_date=start, length_weeks=8, contract_value=Decimal("100000.00"))
+                   start_date=start, length_weeks=8, contract_value=Decimal("100000.00"),
+                   status="active")
         for i in range(n)])
     milestones = Milestone.objects.bulk_create([
         Milestone(engagement=e, position=1, kind="other", title="M", ownership_mode="vendor_leads",

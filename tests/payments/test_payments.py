@@ -8,7 +8,7 @@ from engagement import services as engagement_services
 from engagement.models import ApprovalRequest, AuditEvent, Notification
 from payments import services as pay
 from payments.models import PaymentMilestone
-from tests.engagement.factories import define_outcomes
+from tests.engagement.factories import define_outcomes, under_way
 from tests.engagement.helpers import accept
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ladder(engagement, people):
-    return engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    """The generated ladder of an engagement under way (work is proven only once active)."""
+    milestones = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
+    return milestones
 
 
 def schedule(engagement, people, amount="30000.00", due=None, conditions=None, **kw):
@@ -68,8 +71,9 @@ def test_gate_needs_a_condition_of_the_same_engagement(engagement, people, ladde
     assert err.value.rule == "gate_other_engagement"
 
 
-def test_fixed_fee_schedule_must_match_the_contract_value_to_activate(engagement, people,
-                                                                      ladder):
+def test_fixed_fee_schedule_must_match_the_contract_value_to_activate(draft_engagement, people):
+    engagement = draft_engagement
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
     schedule(engagement, people, amount="100000.00", conditions=[crit(ladder[0].criteria.first())])
     define_outcomes(engagement, people["pm"])
     with pytest.raises(RuleViolation, match="totals 100,000.00 EUR, not the contract value"):
@@ -227,7 +231,9 @@ def test_eligible_payment_sends_an_email_with_a_full_link(engagement, people, la
     assert f"http://127.0.0.1:8000/engagements/{engagement.pk}/payments/" in mail.body
 
 
-def test_active_schedule_cannot_shrink(engagement, people, ladder):
+def test_active_schedule_cannot_shrink(draft_engagement, people):
+    engagement = draft_engagement
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
     p = schedule(engagement, people, amount="120000.00",
                  conditions=[crit(ladder[0].criteria.first())])
     define_outcomes(engagement, people["pm"])
