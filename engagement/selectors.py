@@ -109,7 +109,7 @@ def ladder_for_page(*, engagement):
                     Prefetch("evidence", queryset=Evidence.objects.select_related("added_by"))
                 ),
             ),
-            "deliverables",
+            "deliverables__sessions",
         )
     )
     requests = (

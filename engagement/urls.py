@@ -39,6 +39,8 @@ urlpatterns = [
          name="deliverable_remove"),
     path(M + "deliverables/<int:deliverable_pk>/settle/", ladder.deliverable_settle,
          name="deliverable_settle"),
+    path(M + "deliverables/<int:deliverable_pk>/sessions/", ladder.deliverable_session,
+         name="deliverable_session"),
     path(E + "evidence/<int:evidence_pk>/", ladder.evidence_download, name="evidence_download"),
     path(E + "raci/", raci.raci, name="raci"),
     path(E + "changes/", changes.changes, name="changes"),

@@ -354,3 +354,29 @@ def test_a_draft_engagement_plans_but_proves_nothing(client, draft_engagement, p
     page = client.get(f"/engagements/{engagement.pk}/ladder/").content.decode()
     assert 'data-control="criterion-verify"' not in page
     assert "Submit for acceptance" not in page
+
+
+def test_knowledge_transfer_sessions_are_logged_and_count_as_delivered(client, ladder,
+                                                                       people):
+    import datetime as dt
+
+    from engagement.models import AuditEvent, KnowledgeTransferDeliverable
+
+    deliverable = KnowledgeTransferDeliverable.objects.filter(
+        milestone__engagement=ladder[0].engagement).exclude(count=None).first()
+    milestone = deliverable.milestone
+    client.force_login(people["vendor"])
+    url = (f"/engagements/{milestone.engagement_id}/milestones/{milestone.pk}/deliverables/"
+           f"{deliverable.pk}/sessions/")
+    response = client.post(url, {"held_on": "2026-09-15", "duration_minutes": "60",
+                                 "attendees": "Sam Reyes, Olu Adeyemi",
+                                 "materials_url": "https://wiki.example.com/retrain"},
+                           HTTP_HX_REQUEST="true")
+    assert "Session logged." in response.content.decode()
+    deliverable.refresh_from_db()
+    assert deliverable.delivered == 1 and deliverable.sessions.get().duration_minutes == 60
+    assert AuditEvent.objects.filter(verb="deliverable.session_logged").exists()
+    future = client.post(url, {"held_on": str(dt.date.today() + dt.timedelta(days=3)),
+                               "duration_minutes": "30", "attendees": "x"},
+                         HTTP_HX_REQUEST="true")
+    assert "once it was held" in future.content.decode()

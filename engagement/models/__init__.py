@@ -21,6 +21,7 @@ from .ladder import (
     AcceptanceCriterion,
     Evidence,
     KnowledgeTransferDeliverable,
+    KnowledgeTransferSession,
     Milestone,
     OwnershipMode,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Organisation", "OrganisationAuditEvent",
     "ReadinessBaseline", "Role", "Side", "StaffingAssignment", "StaffingRole",
     "User", "side_of_staffing_role", "INTERNALLY_RUN", "OWNERSHIP_ORDER", "AcceptanceCriterion",
-    "Evidence", "KnowledgeTransferDeliverable", "Milestone", "OwnershipMode", "Phase",
+    "Evidence", "KnowledgeTransferDeliverable", "KnowledgeTransferSession", "Milestone",
+    "OwnershipMode", "Phase",
     "RaciAssignment", "Workstream", "Notification", "Heartbeat", "OutboxTask",
 ]

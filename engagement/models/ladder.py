@@ -196,6 +196,10 @@ class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
                      "“2 per month, 1 hour”), not “as needed”.")])
     owner_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     acceptance = models.TextField()
+    hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True,
+                                help_text="Hours of knowledge transfer it stands for.")
+    participants = models.CharField(max_length=300, blank=True,
+                                    help_text="Who takes part (roles or names).")
     delivered = models.PositiveSmallIntegerField(default=0)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -217,3 +221,28 @@ class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
 
     def __str__(self):
         return self.title
+
+
+class KnowledgeTransferSession(CleanTextMixin, models.Model):
+    """One session held for a knowledge-transfer deliverable: when, how long, who came, and
+    where its materials are."""
+
+    deliverable = models.ForeignKey(KnowledgeTransferDeliverable, on_delete=models.CASCADE,
+                                    related_name="sessions")
+    held_on = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    attendees = models.CharField(max_length=500)
+    materials_url = models.URLField(max_length=500, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    logged_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_by("deliverable__milestone__engagement")
+
+    class Meta:
+        ordering = ["deliverable_id", "held_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0),
+                                              name="session_has_a_duration")]
+
+    def __str__(self):
+        return f"{self.deliverable} on {self.held_on}"

@@ -10,9 +10,17 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from common.errors import DomainError, RuleViolation
+from common.versioning import create_clean
 
 from ..audit import audit_record
-from ..models import AcceptanceCriterion, Evidence, KnowledgeTransferDeliverable, Milestone, Side
+from ..models import (
+    AcceptanceCriterion,
+    Evidence,
+    KnowledgeTransferDeliverable,
+    KnowledgeTransferSession,
+    Milestone,
+    Side,
+)
 from ..signals import gate_inputs_changed
 from ._common import full_clean, lock, require
 from .ladder import _reset_keys_if_under_review, send_back_if_under_review
@@ -252,3 +260,29 @@ def deliverable_waive(*, actor, deliverable, reason):
                  verb="deliverable.waived", obj=locked, after={"title": locked.title},
                  reason=locked.waived_reason)
     return locked
+
+
+@transaction.atomic
+def deliverable_session_log(*, actor, deliverable, held_on, duration_minutes, attendees,
+                            materials_url=""):
+    """Record a knowledge-transfer session (either side holds them); a deliverable promised as
+    a count counts its sessions as delivered."""
+    require(actor, "engagement.add_evidence", deliverable.milestone)
+    lock(deliverable.milestone)
+    locked = lock(deliverable, engagement_id=deliverable.milestone.engagement_id)
+    if locked.accepted_at or locked.waived_reason:
+        raise RuleViolation("This deliverable is settled already; its sessions are closed.",
+                            rule="status_flow")
+    if held_on > timezone.localdate():
+        raise DomainError("A session is logged once it was held.", rule="invalid_field",
+                          field="held_on")
+    session = create_clean(KnowledgeTransferSession, deliverable=locked, held_on=held_on,
+                           duration_minutes=duration_minutes, attendees=attendees,
+                           materials_url=materials_url, logged_by=actor)
+    locked.delivered += 1
+    locked.save(update_fields=["delivered"])
+    audit_record(engagement=deliverable.milestone.engagement, actor=actor,
+                 verb="deliverable.session_logged", obj=session,
+                 after={"deliverable": locked.title, "held_on": held_on,
+                        "minutes": duration_minutes, "attendees": attendees})
+    return session

@@ -1,6 +1,7 @@
 """The ladder page and every action on it. Each action answers htmx with the updated milestone
 card (plus the timeline and warnings, out of band) and plain posts with a redirect."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -309,6 +310,25 @@ def deliverable_settle(request, pk, milestone_pk, deliverable_pk):
     return _removal(request, m.engagement, m.pk, lambda: services.deliverable_accept(
         actor=request.user, deliverable=deliverable, delivered=delivered),
         "Deliverable accepted.")
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(label="Held on")
+    duration_minutes = forms.IntegerField(min_value=1, max_value=600, label="Minutes")
+    attendees = forms.CharField(max_length=500)
+    materials_url = forms.URLField(required=False, assume_scheme="https",
+                                   label="Materials (link)")
+
+
+@login_required
+@require_POST
+def deliverable_session(request, pk, milestone_pk, deliverable_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
+    return _card_action(request, m.engagement, m.pk, SessionForm(request.POST),
+                        lambda **data: services.deliverable_session_log(
+                            actor=request.user, deliverable=deliverable, **data),
+                        "Session logged.")
 
 
 @login_required
