@@ -23,6 +23,7 @@ class PaymentMilestone(CleanTextMixin, models.Model):
         INVOICED = "invoiced", "Invoiced"
         PAID = "paid", "Paid"
         OVERDUE = "overdue", "Overdue"
+        CANCELLED = "cancelled", "Written off"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="payments")
     position = models.PositiveIntegerField(default=0)
@@ -33,6 +34,7 @@ class PaymentMilestone(CleanTextMixin, models.Model):
                                         default=CommercialModel.FIXED_FEE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     invoice_reference = models.CharField(max_length=100, blank=True)
+    written_off_reason = models.TextField(blank=True)
     paid_on = models.DateField(null=True, blank=True)
     gate_met_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

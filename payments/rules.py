@@ -18,5 +18,7 @@ define("payments.mark_invoiced", is_superuser | is_vendor_side | (is_client_side
 define("payments.mark_paid", is_superuser | (is_client_side & SETTLERS),
        action="record payments", open_only=False,
        who="client-side procurement, leadership and admins")
+define("payments.write_off", is_superuser | (is_client_side & SETTLERS),
+       action="write off payments", who="client-side procurement, leadership and admins")
 define("payments.check_gates", is_superuser | is_party, action="check payment gates",
        who="parties to the engagement", open_only=False)

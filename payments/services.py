@@ -21,7 +21,7 @@ from engagement.models import (
 from engagement.outbox import outbox_enqueue
 from engagement.rules import require
 from engagement.services import approval_request_open, lock, register_approval_handler
-from engagement.services.approvals import ApprovalHandler, approval_reset
+from engagement.services.approvals import ApprovalHandler, approval_cancel, approval_reset
 from engagement.services.notifications import engagement_stewards, notify_many
 from engagement.transitions import transition, transition_many
 
@@ -33,12 +33,13 @@ PS = PaymentMilestone.Status
 # The one table of payment moves: the gate tracker's (scheduled, eligible, overdue), then the
 # people's (release by two keys, invoicing, payment).
 PAYMENT_TRANSITIONS = {
-    PS.SCHEDULED: {PS.ELIGIBLE, PS.OVERDUE},
-    PS.OVERDUE: {PS.ELIGIBLE, PS.SCHEDULED},
-    PS.ELIGIBLE: {PS.SCHEDULED, PS.OVERDUE, PS.APPROVED},
+    PS.SCHEDULED: {PS.ELIGIBLE, PS.OVERDUE, PS.CANCELLED},
+    PS.OVERDUE: {PS.ELIGIBLE, PS.SCHEDULED, PS.CANCELLED},
+    PS.ELIGIBLE: {PS.SCHEDULED, PS.OVERDUE, PS.APPROVED, PS.CANCELLED},
     PS.APPROVED: {PS.INVOICED},
     PS.INVOICED: {PS.PAID},
     PS.PAID: set(),
+    PS.CANCELLED: set(),
 }
 PAYMENT_SUBJECT = PaymentMilestone._meta.label_lower
 EDITABLE = {"label", "amount", "due_date", "commercial_model"}
@@ -242,12 +243,37 @@ def _payments_url(engagement_id):
 def settlement_problems(engagement):
     """Must-rule for closing: every payment is paid (money approved after the end is still
     settled after close, but an engagement does not close with money in the air)."""
-    unpaid = PaymentMilestone.objects.filter(engagement=engagement).exclude(status=PS.PAID)
+    unpaid = PaymentMilestone.objects.filter(engagement=engagement).exclude(
+        status__in=[PS.PAID, PS.CANCELLED])
     count = unpaid.count()
     if not count:
         return []
-    return [f"{count} payment{'s are' if count != 1 else ' is'} not paid yet (settle them, or "
-            "record a contract change that removes them)."]
+    return [f"{count} payment{'s are' if count != 1 else ' is'} neither paid nor written off "
+            "with a reason."]
+
+
+@transaction.atomic
+def payment_write_off(*, actor, payment, reason):
+    """Money that will not be paid (its gate will never be met, the scope changed): written
+    off with a reason, audited; an open release request for it is cancelled."""
+    require(actor, "payments.write_off", payment)
+    if not reason.strip():
+        raise DomainError("Say why this payment is written off.", rule="invalid_field",
+                          field="reason")
+    locked = lock(payment)
+    if locked.status not in (PS.SCHEDULED, PS.OVERDUE, PS.ELIGIBLE):
+        raise RuleViolation(f"A {locked.get_status_display().lower()} payment cannot be written "
+                            "off.", rule="status_flow")
+    open_release = ApprovalRequest.objects.filter(
+        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, status=ApprovalRequest.Status.OPEN,
+        subject_type=PAYMENT_SUBJECT, subject_id=str(locked.pk)).first()
+    if open_release:
+        approval_cancel(actor=actor, request=open_release, reason="The payment was written off.")
+    return transition(locked, table=PAYMENT_TRANSITIONS, to=PS.CANCELLED, actor=actor,
+                      verb="payment.written_off", engagement=locked.engagement, noun="payment",
+                      extra={"written_off_reason": reason.strip(), "updated_by": actor,
+                             "updated_at": timezone.now()},
+                      reason=reason.strip())
 
 
 def payments_check_gates(*, actor, engagement):

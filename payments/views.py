@@ -80,6 +80,10 @@ def payment_action(request, pk, payment_pk):
                 actor=request.user, payment=payment,
                 invoice_reference=request.POST.get("invoice_reference", ""))
             messages.success(request, "Invoice recorded.")
+        elif action == "write_off":
+            payment_services.payment_write_off(actor=request.user, payment=payment,
+                                               reason=request.POST.get("reason", ""))
+            messages.success(request, "Payment written off.")
         elif action == "paid":
             form = PaidForm(request.POST)
             if not form.is_valid():

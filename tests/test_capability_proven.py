@@ -380,3 +380,33 @@ def test_knowledge_transfer_sessions_are_logged_and_count_as_delivered(client, l
                                "duration_minutes": "30", "attendees": "x"},
                          HTTP_HX_REQUEST="true")
     assert "once it was held" in future.content.decode()
+
+
+def test_a_payment_written_off_with_a_reason_lets_the_engagement_close(client, engagement,
+                                                                        people):
+    import datetime as dt
+    from decimal import Decimal
+
+    from common.errors import DomainError
+    from payments import services as pay
+    from payments.models import PaymentMilestone
+    from tests.engagement.factories import run_to
+
+    ladder = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    stuck = pay.payment_create(
+        actor=people["procurement"], engagement=engagement, label="Bonus", amount=Decimal("1"),
+        due_date=engagement.end_date - dt.timedelta(days=1),
+        conditions=[{"kind": "criterion", "criterion": ladder[0].criteria.first().pk}])
+    engagement = run_to(engagement, "transition", people)
+    PaymentMilestone.objects.filter(pk=stuck.pk).update(status="scheduled")
+    problems = services.engagement_transition_problems(engagement, "closed")
+    assert any("neither paid nor written off" in p for p in problems)
+    with pytest.raises(DomainError, match="Say why"):
+        pay.payment_write_off(actor=people["leader"], payment=stuck, reason=" ")
+    client.force_login(people["leader"])
+    client.post(f"/engagements/{engagement.pk}/payments/{stuck.pk}/action/",
+                {"action": "write_off", "reason": "Bonus dropped in the contract change"})
+    stuck.refresh_from_db()
+    assert stuck.status == "cancelled" and "contract change" in stuck.written_off_reason
+    assert not any("written off" in p
+                   for p in services.engagement_transition_problems(engagement, "closed"))

@@ -92,7 +92,7 @@ def test_transition_and_close_refuse_with_every_unmet_item_at_once(draft_engagem
     assert "Go-live" in err.value.message and "knowledge-transfer" in err.value.message
     engagement = run_to(engagement, "transition", people)
     problems = services.engagement_transition_problems(engagement, "closed")
-    assert any("not paid yet" in p for p in problems)
+    assert any("neither paid nor written off" in p for p in problems)
     assert any("closing readiness baseline" in p for p in problems)
 
 

@@ -169,6 +169,7 @@ def test_parallel_double_submit_of_one_key_records_one_approval(people, orgs):
     engagement = make_engagement(actor=people["pm"], client=orgs["client"],
                                  vendor=orgs["vendor"])
     ladder = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
     request = submit(ladder[0], people["pm"])
     results = _race([(people["leader"], request)] * 4)
     assert Approval.objects.filter(request=request).count() == 1
@@ -185,6 +186,7 @@ def test_parallel_second_keys_complete_the_request_once(people, orgs):
     engagement = make_engagement(actor=people["pm"], client=orgs["client"],
                                  vendor=orgs["vendor"])
     ladder = services.ladder_generate(actor=people["pm"], engagement=engagement)
+    under_way(engagement)
     request = submit(ladder[0], people["pm"])
     services.approval_decide(actor=people["leader"], request=request, decision="approve")
     _race([(people["vendor"], request), (people["procurement"], request)])
