@@ -129,7 +129,9 @@ class CriterionForm(forms.ModelForm):
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("link", "Link"), ("file", "File"), ("note", "Note")])
+    kind = forms.ChoiceField(choices=[("link", "Link"), ("file", "File"), ("note", "Note"),
+                                      ("change", "Approved production change")])
+    change_request = forms.IntegerField(required=False)
     url = forms.URLField(required=False, label="Link", assume_scheme="https")
     file = forms.FileField(required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -106,7 +106,8 @@ def ladder_for_page(*, engagement):
             Prefetch(
                 "criteria",
                 queryset=AcceptanceCriterion.objects.select_related("verified_by").prefetch_related(
-                    Prefetch("evidence", queryset=Evidence.objects.select_related("added_by"))
+                    Prefetch("evidence", queryset=Evidence.objects.select_related(
+                        "added_by", "change_request"))
                 ),
             ),
             "deliverables__sessions",
@@ -154,6 +155,21 @@ def evidence_get(*, user, engagement_pk, pk):
             criterion__milestone__engagement__in=Engagement.objects.visible_to(user).values("pk")),
         criterion__milestone__engagement_id=engagement_pk, pk=pk,
     )
+
+
+def approved_changes(*, engagement):
+    """Production changes two keys approved: evidence that releases go through two keys."""
+    from .models import ChangeRequest
+
+    return list(ChangeRequest.objects.filter(engagement=engagement, status="approved"))
+
+
+def approved_change(*, engagement, pk):
+    from .models import ChangeRequest
+
+    if pk is None:
+        return None
+    return ChangeRequest.objects.filter(engagement=engagement, status="approved", pk=pk).first()
 
 
 def raci_for_page(*, engagement):

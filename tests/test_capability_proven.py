@@ -410,3 +410,25 @@ def test_a_payment_written_off_with_a_reason_lets_the_engagement_close(client, e
     assert stuck.status == "cancelled" and "contract change" in stuck.written_off_reason
     assert not any("written off" in p
                    for p in services.engagement_transition_problems(engagement, "closed"))
+
+
+def test_an_approved_change_request_is_evidence_that_releases_go_through_two_keys(
+        client, ladder, people, engagement):
+    from common.errors import DomainError
+    from engagement.models import ApprovalRequest
+
+    criterion = next(m for m in ladder if m.kind == "go_live").criteria.first()
+    change = _change(engagement, people["vendor"])
+    with pytest.raises(DomainError, match="two keys approved"):
+        services.evidence_add(actor=people["pm"], criterion=criterion, kind="change",
+                              change_request=change)
+    request = ApprovalRequest.objects.get(kind="production_change", subject_id=str(change.pk))
+    services.approval_decide(actor=people["leader"], request=request, decision="approve")
+    services.approval_decide(actor=people["procurement"], request=request, decision="approve")
+    change.refresh_from_db()
+    client.force_login(people["pm"])
+    response = client.post(f"/engagements/{engagement.pk}/criteria/{criterion.pk}/evidence/",
+                           {"kind": "change", "change_request": str(change.pk)},
+                           HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Evidence attached." in body and "Approved change: Release the retrained" in body

@@ -225,6 +225,15 @@ def populate(engagement, *, pm, procurement, leader):
     request = ApprovalRequest.objects.get(engagement=engagement, kind="sow_version",
                                           status="open")
     engagement_services.approval_decide(actor=leader, request=request, decision="approve")
+    engagement_services.change_request_open(
+        actor=pm, engagement=engagement, kind="model_release", summary="Release v2",
+        ticket_url="https://tickets.example.com/1", evaluation_url="https://ci.example.com/e/1")
+    deliverable = milestones[0].deliverables.first() or engagement_services.deliverable_add(
+        actor=pm, milestone=milestones[0], kind="runbook", title="Runbook walk-through",
+        owner_role="mlops_engineer", acceptance="Walked through", count=1)
+    engagement_services.deliverable_session_log(
+        actor=pm, deliverable=deliverable, held_on=dt.date(2026, 9, 15), duration_minutes=45,
+        attendees="Ada Lovelace")
 
 
 def model_rows(model, path, engagement):
@@ -241,7 +250,10 @@ def test_visible_to_shows_each_client_its_own_rows_and_nothing_of_the_other(peop
     populate(b, **b_people)
 
     linked = engagement_linked_models()
-    scoped = {m: p for m, p in linked.items() if m._meta.label_lower not in EXEMPT}
+    # Rows are attributed through each manager's own path (a model may have several paths to
+    # an engagement, such as evidence through its criterion or through a change request).
+    scoped = {m: m.objects.all().engagement_path for m in linked
+              if m._meta.label_lower not in EXEMPT}
     empty = {m._meta.label_lower for m, path in scoped.items()
              if not (model_rows(m, path, a) and model_rows(m, path, b))}
     assert not empty & POPULATED, f"the test data left these models empty: {sorted(empty)}"

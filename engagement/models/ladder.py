@@ -148,10 +148,14 @@ class Evidence(CleanTextMixin, models.Model):
         LINK = "link", "Link"
         FILE = "file", "File"
         NOTE = "note", "Note"
+        CHANGE = "change", "Approved production change"
 
     criterion = models.ForeignKey(AcceptanceCriterion, on_delete=models.CASCADE,
                                   related_name="evidence")
-    kind = models.CharField(max_length=5, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # "Releases go through two keys" is proven by a change request that two keys approved.
+    change_request = models.ForeignKey("engagement.ChangeRequest", on_delete=models.PROTECT,
+                                       null=True, blank=True, related_name="+")
     url = models.URLField(blank=True, max_length=500)
     file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)
     original_name = models.CharField(max_length=200, blank=True)
@@ -168,6 +172,8 @@ class Evidence(CleanTextMixin, models.Model):
         verbose_name_plural = "evidence"
 
     def __str__(self):
+        if self.change_request_id:
+            return f"Approved change: {self.change_request.summary}"[:200]
         return self.original_name or self.url or self.note[:60]
 
 

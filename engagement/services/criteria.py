@@ -125,7 +125,7 @@ def _check_upload(upload):
 
 
 @transaction.atomic
-def evidence_add(*, actor, criterion, kind, url="", file=None, note=""):
+def evidence_add(*, actor, criterion, kind, url="", file=None, note="", change_request=None):
     """Attach a link, a file or a note. Anyone on either side may add evidence."""
     require(actor, "engagement.add_evidence", criterion.milestone)
     milestone = lock(criterion.milestone)
@@ -142,6 +142,12 @@ def evidence_add(*, actor, criterion, kind, url="", file=None, note=""):
         raise DomainError("Give the link's address.", rule="invalid_field", field="url")
     elif kind == Evidence.Kind.NOTE and not note.strip():
         raise DomainError("Write the note.", rule="invalid_field", field="note")
+    elif kind == Evidence.Kind.CHANGE:
+        if (change_request is None or change_request.engagement_id != milestone.engagement_id
+                or change_request.status != "approved"):
+            raise DomainError("Choose a production change of this engagement that two keys "
+                              "approved.", rule="invalid_field", field="change_request")
+        evidence.change_request = change_request
     full_clean(evidence)
     evidence.save()
     audit_record(engagement=milestone.engagement, actor=actor, verb="evidence.added",

@@ -81,6 +81,7 @@ def _ladder_context(request, engagement):
         "new_milestone_form": MilestoneForm(initial={
             "start_week": 1, "end_week": 1, "ownership_mode": OwnershipMode.INTERNAL_LEADS}),
         "criterion_form": CriterionForm(), "evidence_form": EvidenceForm(),
+        "approved_changes": selectors.approved_changes(engagement=engagement),
         "deliverable_form": DeliverableForm(),
     }
 
@@ -252,8 +253,11 @@ def evidence_add(request, pk, criterion_pk):
     c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
     return _card_action(request, c.milestone.engagement, c.milestone_id,
                         EvidenceForm(request.POST, request.FILES),
-                        lambda **data: services.evidence_add(actor=request.user, criterion=c,
-                                                             **data),
+                        lambda **data: services.evidence_add(
+                            actor=request.user, criterion=c,
+                            **{**data, "change_request": selectors.approved_change(
+                                engagement=c.milestone.engagement,
+                                pk=data.get("change_request"))}),
                         "Evidence attached.")
 
 
