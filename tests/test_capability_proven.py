@@ -432,3 +432,19 @@ def test_an_approved_change_request_is_evidence_that_releases_go_through_two_key
                            HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "Evidence attached." in body and "Approved change: Release the retrained" in body
+
+
+def test_knowledge_transfer_records_hours_and_participants(client, ladder, people):
+    from decimal import Decimal
+
+    milestone = ladder[0]
+    client.force_login(people["pm"])
+    response = client.post(
+        f"/engagements/{milestone.engagement_id}/milestones/{milestone.pk}/deliverables/",
+        {"kind": "runbook", "title": "Retrain runbook", "count": "2", "cadence": "weekly",
+         "hours": "3", "participants": "ML engineers, on-call", "owner_role": "mlops_engineer",
+         "acceptance": "The team ran it alone"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "3.0 h" in body and "with ML engineers, on-call" in body
+    deliverable = milestone.deliverables.get(title="Retrain runbook")
+    assert deliverable.hours == Decimal("3.0")

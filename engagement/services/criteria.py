@@ -158,7 +158,7 @@ def evidence_add(*, actor, criterion, kind, url="", file=None, note="", change_r
 
 @transaction.atomic
 def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, count=None,
-                    cadence=""):
+                    cadence="", hours=None, participants=""):
     require(actor, "engagement.manage_ladder", milestone)
     milestone = lock(milestone)
     _open_for_changes(milestone)
@@ -167,12 +167,14 @@ def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, co
                           rule="deliverable_needs_count_or_cadence", field="count")
     deliverable = KnowledgeTransferDeliverable(
         milestone=milestone, kind=kind, title=title, owner_role=owner_role,
-        acceptance=acceptance, count=count, cadence=cadence)
+        acceptance=acceptance, count=count, cadence=cadence, hours=hours,
+        participants=participants)
     full_clean(deliverable)
     deliverable.save()
     audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.added",
                  obj=deliverable, after={"kind": kind, "title": title, "count": count,
-                                         "cadence": cadence, "owner_role": owner_role})
+                                         "cadence": cadence, "owner_role": owner_role,
+                                         "hours": hours, "participants": participants})
     return deliverable
 
 
