@@ -448,3 +448,37 @@ def test_knowledge_transfer_records_hours_and_participants(client, ladder, peopl
     assert "3.0 h" in body and "with ML engineers, on-call" in body
     deliverable = milestone.deliverables.get(title="Retrain runbook")
     assert deliverable.hours == Decimal("3.0")
+
+
+def test_deliverables_and_evidence_can_be_edited_until_settled(client, ladder, people):
+    from common.errors import RuleViolation
+    from engagement.models import AuditEvent
+
+    milestone = ladder[0]
+    deliverable = milestone.deliverables.first()
+    client.force_login(people["pm"])
+    page = client.get(f"/engagements/{milestone.engagement_id}/ladder/").content.decode()
+    assert 'data-control="deliverable-edit"' in page
+    data = {f"d{deliverable.pk}-{k}": v for k, v in {
+        "kind": deliverable.kind, "title": "Renamed walkthrough", "count": "",
+        "cadence": "twice a week", "hours": "2", "participants": "ML engineers",
+        "owner_role": deliverable.owner_role, "acceptance": "Held and recorded"}.items()}
+    response = client.post(f"/engagements/{milestone.engagement_id}/milestones/{milestone.pk}"
+                           f"/deliverables/{deliverable.pk}/edit/", data, HTTP_HX_REQUEST="true")
+    assert "Deliverable updated." in response.content.decode()
+    deliverable.refresh_from_db()
+    assert deliverable.title == "Renamed walkthrough" and deliverable.cadence == "twice a week"
+    evidence = services.evidence_add(actor=people["pm"], criterion=milestone.criteria.first(),
+                                     kind="link", url="https://ci.example.com/runs/5")
+    response = client.post(f"/engagements/{milestone.engagement_id}/evidence/{evidence.pk}"
+                           "/edit/", {"url": "https://ci.example.com/runs/6", "note": ""},
+                           HTTP_HX_REQUEST="true")
+    assert "Evidence updated." in response.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.url.endswith("/6")
+    assert {"deliverable.updated", "evidence.updated"} <= set(
+        AuditEvent.objects.values_list("verb", flat=True))
+    services.deliverable_waive(actor=people["pm"], deliverable=deliverable, reason="Not needed")
+    with pytest.raises(RuleViolation, match="settled"):
+        services.deliverable_update(actor=people["pm"], deliverable=deliverable,
+                                    data={"title": "Again"})

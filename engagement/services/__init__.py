@@ -21,9 +21,11 @@ from .criteria import (
     deliverable_add,
     deliverable_remove,
     deliverable_session_log,
+    deliverable_update,
     deliverable_waive,
     evidence_add,
     evidence_remove,
+    evidence_update,
 )
 from .engagements import (
     ENGAGEMENT_TRANSITIONS,
@@ -56,7 +58,8 @@ __all__ = [
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
     "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
     "deliverable_remove", "evidence_remove", "deliverable_accept",
-    "deliverable_waive", "deliverable_session_log", "ENGAGEMENT_TRANSITIONS",
+    "deliverable_waive", "deliverable_session_log", "deliverable_update", "evidence_update",
+    "ENGAGEMENT_TRANSITIONS",
     "baseline_record", "engagement_create", "engagement_transition",
     "engagement_transition_problems", "engagement_transition_warnings", "engagement_update",
     "staffing_assign", "staffing_remove",

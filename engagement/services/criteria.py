@@ -294,3 +294,59 @@ def deliverable_session_log(*, actor, deliverable, held_on, duration_minutes, at
                  after={"deliverable": locked.title, "held_on": held_on,
                         "minutes": duration_minutes, "attendees": attendees})
     return session
+
+
+DELIVERABLE_FIELDS = ("kind", "title", "count", "cadence", "hours", "participants",
+                      "owner_role", "acceptance")
+
+
+@transaction.atomic
+def deliverable_update(*, actor, deliverable, data):
+    """Change a knowledge-transfer deliverable while its milestone is open and it is not yet
+    accepted or waived (audited with before and after)."""
+    require(actor, "engagement.manage_ladder", deliverable.milestone)
+    milestone = lock(deliverable.milestone)
+    _open_for_changes(milestone)
+    locked = lock(deliverable, engagement_id=milestone.engagement_id)
+    if locked.accepted_at or locked.waived_reason:
+        raise RuleViolation("This deliverable is settled already; it can no longer change.",
+                            rule="status_flow")
+    changed = {f: v for f, v in data.items()
+               if f in DELIVERABLE_FIELDS and getattr(locked, f) != v}
+    if not changed:
+        return locked
+    before = {f: getattr(locked, f) for f in changed}
+    for f, v in changed.items():
+        setattr(locked, f, v)
+    if locked.count is None and not (locked.cadence or "").strip():
+        raise DomainError("Knowledge transfer is paid work: give a count or a cadence.",
+                          rule="deliverable_needs_count_or_cadence", field="count")
+    full_clean(locked)
+    locked.save(update_fields=list(changed))
+    audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.updated",
+                 obj=locked, before=before, after=changed)
+    return locked
+
+
+@transaction.atomic
+def evidence_update(*, actor, evidence, url=None, note=None):
+    """Correct a link or a note (a file is replaced by removing it and attaching another),
+    by its author or whoever manages the ladder, while the milestone is open."""
+    milestone = lock(evidence.criterion.milestone)
+    _open_for_changes(milestone)
+    if evidence.added_by_id != actor.pk:
+        require(actor, "engagement.manage_ladder", milestone)
+    else:
+        require(actor, "engagement.add_evidence", milestone)
+    before = {"url": evidence.url, "note": evidence.note}
+    if url is not None and evidence.kind == Evidence.Kind.LINK:
+        evidence.url = url
+    if note is not None:
+        evidence.note = note
+    if evidence.kind == Evidence.Kind.LINK and not evidence.url:
+        raise DomainError("Give the link's address.", rule="invalid_field", field="url")
+    full_clean(evidence)
+    evidence.save(update_fields=["url", "note"])
+    audit_record(engagement=milestone.engagement, actor=actor, verb="evidence.updated",
+                 obj=evidence, before=before, after={"url": evidence.url, "note": evidence.note})
+    return evidence

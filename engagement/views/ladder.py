@@ -336,6 +336,30 @@ def deliverable_session(request, pk, milestone_pk, deliverable_pk):
 
 
 @login_required
+@require_POST
+def deliverable_edit(request, pk, milestone_pk, deliverable_pk):
+    m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
+    deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
+    return _card_action(request, m.engagement, m.pk,
+                        DeliverableForm(request.POST, prefix=f"d{deliverable.pk}"),
+                        lambda **data: services.deliverable_update(
+                            actor=request.user, deliverable=deliverable, data=data),
+                        "Deliverable updated.")
+
+
+@login_required
+@require_POST
+def evidence_edit(request, pk, evidence_pk):
+    evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
+    milestone = evidence.criterion.milestone
+    return _removal(request, milestone.engagement, milestone.pk,
+                    lambda: services.evidence_update(
+                        actor=request.user, evidence=evidence,
+                        url=request.POST.get("url") if evidence.kind == "link" else None,
+                        note=request.POST.get("note")), "Evidence updated.")
+
+
+@login_required
 def evidence_download(request, pk, evidence_pk):
     evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
     if not evidence.file:
