@@ -33,6 +33,7 @@ urlpatterns = [
     path(C + "verify/", ladder.criterion_verify, name="criterion_verify"),
     path(C + "evidence/", ladder.evidence_add, name="evidence_add"),
     path(C + "remove/", ladder.criterion_remove, name="criterion_remove"),
+    path(C + "edit/", ladder.criterion_edit, name="criterion_edit"),
     path(E + "evidence/<int:evidence_pk>/remove/", ladder.evidence_remove,
          name="evidence_remove"),
     path(E + "evidence/<int:evidence_pk>/edit/", ladder.evidence_edit, name="evidence_edit"),

@@ -482,3 +482,16 @@ def test_deliverables_and_evidence_can_be_edited_until_settled(client, ladder, p
     with pytest.raises(RuleViolation, match="settled"):
         services.deliverable_update(actor=people["pm"], deliverable=deliverable,
                                     data={"title": "Again"})
+
+
+def test_a_criterion_can_be_edited_on_the_ladder_until_acceptance(client, ladder, people):
+    criterion = ladder[0].criteria.first()
+    client.force_login(people["pm"])
+    response = client.post(
+        f"/engagements/{ladder[0].engagement_id}/criteria/{criterion.pk}/edit/",
+        {f"c{criterion.pk}-statement": "The internal team reran the pipeline alone",
+         f"c{criterion.pk}-method": "runbook_run", f"c{criterion.pk}-performer": "internal"},
+        HTTP_HX_REQUEST="true")
+    assert "Criterion updated." in response.content.decode()
+    criterion.refresh_from_db()
+    assert criterion.statement.startswith("The internal team reran")

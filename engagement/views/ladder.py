@@ -360,6 +360,17 @@ def evidence_edit(request, pk, evidence_pk):
 
 
 @login_required
+@require_POST
+def criterion_edit(request, pk, criterion_pk):
+    c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
+    return _card_action(request, c.milestone.engagement, c.milestone_id,
+                        CriterionForm(request.POST, prefix=f"c{c.pk}"),
+                        lambda **data: services.criterion_update(actor=request.user,
+                                                                 criterion=c, data=data),
+                        "Criterion updated.")
+
+
+@login_required
 def evidence_download(request, pk, evidence_pk):
     evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
     if not evidence.file:
