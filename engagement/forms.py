@@ -159,8 +159,8 @@ class DeliverableForm(forms.ModelForm):
         from .models import KnowledgeTransferDeliverable
 
         model = KnowledgeTransferDeliverable
-        fields = ["kind", "title", "count", "cadence", "hours", "participants", "owner_role",
-                  "acceptance"]
+        fields = ["kind", "title", "description", "count", "cadence", "hours", "participants",
+                  "owner_role", "acceptance"]
         widgets = {"acceptance": forms.Textarea(attrs={"rows": 2})}
         labels = {"owner_role": "Owner", "acceptance": "Accepted when"}
         help_texts = {"cadence": "For example: weekly, 1 hour."}

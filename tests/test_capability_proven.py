@@ -441,11 +441,13 @@ def test_knowledge_transfer_records_hours_and_participants(client, ladder, peopl
     client.force_login(people["pm"])
     response = client.post(
         f"/engagements/{milestone.engagement_id}/milestones/{milestone.pk}/deliverables/",
-        {"kind": "runbook", "title": "Retrain runbook", "count": "2", "cadence": "weekly",
+        {"kind": "runbook", "title": "Retrain runbook", "description": "How to retrain alone",
+         "count": "2", "cadence": "weekly",
          "hours": "3", "participants": "ML engineers, on-call", "owner_role": "mlops_engineer",
          "acceptance": "The team ran it alone"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "3.0 h" in body and "with ML engineers, on-call" in body
+    assert "How to retrain alone" in body
     deliverable = milestone.deliverables.get(title="Retrain runbook")
     assert deliverable.hours == Decimal("3.0")
 

@@ -202,6 +202,8 @@ class KnowledgeTransferDeliverable(CleanTextMixin, models.Model):
                      "“2 per month, 1 hour”), not “as needed”.")])
     owner_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     acceptance = models.TextField()
+    description = models.TextField(blank=True, help_text="What is transferred, in a sentence "
+                                                         "or two.")
     hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True,
                                 help_text="Hours of knowledge transfer it stands for.")
     participants = models.CharField(max_length=300, blank=True,

@@ -158,7 +158,7 @@ def evidence_add(*, actor, criterion, kind, url="", file=None, note="", change_r
 
 @transaction.atomic
 def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, count=None,
-                    cadence="", hours=None, participants=""):
+                    cadence="", hours=None, participants="", description=""):
     require(actor, "engagement.manage_ladder", milestone)
     milestone = lock(milestone)
     _open_for_changes(milestone)
@@ -168,7 +168,7 @@ def deliverable_add(*, actor, milestone, kind, title, owner_role, acceptance, co
     deliverable = KnowledgeTransferDeliverable(
         milestone=milestone, kind=kind, title=title, owner_role=owner_role,
         acceptance=acceptance, count=count, cadence=cadence, hours=hours,
-        participants=participants)
+        participants=participants, description=description)
     full_clean(deliverable)
     deliverable.save()
     audit_record(engagement=milestone.engagement, actor=actor, verb="deliverable.added",
@@ -296,8 +296,8 @@ def deliverable_session_log(*, actor, deliverable, held_on, duration_minutes, at
     return session
 
 
-DELIVERABLE_FIELDS = ("kind", "title", "count", "cadence", "hours", "participants",
-                      "owner_role", "acceptance")
+DELIVERABLE_FIELDS = ("kind", "title", "description", "count", "cadence", "hours",
+                      "participants", "owner_role", "acceptance")
 
 
 @transaction.atomic
