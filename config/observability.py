@@ -75,7 +75,7 @@ class OfframpCollector:
     queries): they hold whichever process ran the work, web or worker."""
 
     def collect(self):
-        from django.db.models import Avg, Count, F, Max, Q, Sum
+        from django.db.models import Count, F, Max, Q, Sum
         from django.utils import timezone
 
         from engagement.models import Heartbeat, OutboxTask
@@ -131,7 +131,6 @@ class OfframpCollector:
         lag = OutboxTask.objects.filter(
             kind="payments.evaluate_gates", status="done",
             finished_at__gte=now - timezone.timedelta(hours=1)).aggregate(
-            avg=Avg(F("finished_at") - F("created_at")),
             max=Max(F("finished_at") - F("created_at")))
         yield GaugeMetricFamily("offramp_gate_evaluation_lag_seconds", "From the change that "
                                 "asked to the end of the gate evaluation (last hour, max)",

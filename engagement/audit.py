@@ -73,6 +73,18 @@ def _hash_of_row(row):
     )
 
 
+def _event_fields(owner, *, seq, prev_hash, at, actor, verb, obj, before, after, reason):
+    """The stored (and hashed) fields of one event; `owner` is {"engagement_id": …} or
+    {"organisation_id": …}."""
+    return {
+        **owner, "seq": seq, "at": at, "actor_id": actor.pk if actor else None,
+        "actor_label": (actor.get_full_name() or actor.username) if actor else "system",
+        "verb": verb, "object_type": obj._meta.label_lower, "object_id": str(obj.pk),
+        "before": jsonable(before), "after": jsonable(after), "reason": reason,
+        "prev_hash": prev_hash,
+    }
+
+
 def audit_record(*, engagement, actor, verb, obj, before=None, after=None, reason=""):
     """Append one event to the engagement's chain. Must run inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
@@ -85,24 +97,11 @@ def audit_record(*, engagement, actor, verb, obj, before=None, after=None, reaso
         .values("seq", "hash")
         .first()
     )
-    seq = last["seq"] + 1 if last else 1
-    prev_hash = last["hash"] if last else GENESIS
-    at = timezone.now()
-    actor_label = (actor.get_full_name() or actor.username) if actor else "system"
-    fields = {
-        "engagement_id": engagement.pk,
-        "seq": seq,
-        "at": at,
-        "actor_id": actor.pk if actor else None,
-        "actor_label": actor_label,
-        "verb": verb,
-        "object_type": obj._meta.label_lower,
-        "object_id": str(obj.pk),
-        "before": jsonable(before),
-        "after": jsonable(after),
-        "reason": reason,
-        "prev_hash": prev_hash,
-    }
+    fields = _event_fields({"engagement_id": engagement.pk},
+                           seq=last["seq"] + 1 if last else 1,
+                           prev_hash=last["hash"] if last else GENESIS, at=timezone.now(),
+                           actor=actor, verb=verb, obj=obj, before=before, after=after,
+                           reason=reason)
     event = AuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
     _checkpoint([("engagement", engagement.pk, event.seq, event.hash)])
     return event
@@ -236,16 +235,11 @@ def audit_record_for_organisation(*, organisation, actor, verb, obj, before=None
     Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
     last = (OrganisationAuditEvent.objects.filter(organisation_id=organisation.pk)
             .order_by("-seq").values("seq", "hash").first())
-    fields = {
-        "organisation_id": organisation.pk,
-        "seq": last["seq"] + 1 if last else 1,
-        "at": timezone.now(),
-        "actor_id": actor.pk if actor else None,
-        "actor_label": (actor.get_full_name() or actor.username) if actor else "system",
-        "verb": verb, "object_type": obj._meta.label_lower, "object_id": str(obj.pk),
-        "before": jsonable(before), "after": jsonable(after), "reason": reason,
-        "prev_hash": last["hash"] if last else GENESIS,
-    }
+    fields = _event_fields({"organisation_id": organisation.pk},
+                           seq=last["seq"] + 1 if last else 1,
+                           prev_hash=last["hash"] if last else GENESIS, at=timezone.now(),
+                           actor=actor, verb=verb, obj=obj, before=before, after=after,
+                           reason=reason)
     event = OrganisationAuditEvent.objects.create(hash=_hash_of_row(fields), **fields)
     _checkpoint([("organisation", organisation.pk, event.seq, event.hash)])
     return event
@@ -280,16 +274,10 @@ def audit_record_many(entries):
     for e in entries:
         engagement_id = e["engagement"].pk
         seq, prev_hash = heads.get(engagement_id, (0, GENESIS))
-        actor = e.get("actor")
-        fields = {
-            "engagement_id": engagement_id, "seq": seq + 1, "at": at,
-            "actor_id": actor.pk if actor else None,
-            "actor_label": (actor.get_full_name() or actor.username) if actor else "system",
-            "verb": e["verb"], "object_type": e["obj"]._meta.label_lower,
-            "object_id": str(e["obj"].pk), "before": jsonable(e.get("before")),
-            "after": jsonable(e.get("after")), "reason": e.get("reason", ""),
-            "prev_hash": prev_hash,
-        }
+        fields = _event_fields({"engagement_id": engagement_id}, seq=seq + 1,
+                               prev_hash=prev_hash, at=at, actor=e.get("actor"),
+                               verb=e["verb"], obj=e["obj"], before=e.get("before"),
+                               after=e.get("after"), reason=e.get("reason", ""))
         digest = _hash_of_row(fields)
         heads[engagement_id] = (seq + 1, digest)
         events.append(AuditEvent(hash=digest, **fields))

@@ -261,7 +261,8 @@ def evidence_add(request, pk, criterion_pk):
                         "Evidence attached.")
 
 
-def _removal(request, engagement, milestone_pk, call, done):
+def _card_call(request, engagement, milestone_pk, call, done):
+    """Call a service that takes no form, answer with the updated card (or its refusal)."""
     try:
         call()
     except DomainError as exc:
@@ -273,7 +274,7 @@ def _removal(request, engagement, milestone_pk, call, done):
 @require_POST
 def criterion_remove(request, pk, criterion_pk):
     c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
-    return _removal(request, c.milestone.engagement, c.milestone_id,
+    return _card_call(request, c.milestone.engagement, c.milestone_id,
                     lambda: services.criterion_remove(actor=request.user, criterion=c),
                     "Criterion removed.")
 
@@ -283,7 +284,7 @@ def criterion_remove(request, pk, criterion_pk):
 def evidence_remove(request, pk, evidence_pk):
     evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
     milestone = evidence.criterion.milestone
-    return _removal(request, milestone.engagement, milestone.pk,
+    return _card_call(request, milestone.engagement, milestone.pk,
                     lambda: services.evidence_remove(actor=request.user, evidence=evidence),
                     "Evidence removed.")
 
@@ -293,7 +294,7 @@ def evidence_remove(request, pk, evidence_pk):
 def deliverable_remove(request, pk, milestone_pk, deliverable_pk):
     m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
     deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
-    return _removal(request, m.engagement, m.pk,
+    return _card_call(request, m.engagement, m.pk,
                     lambda: services.deliverable_remove(actor=request.user,
                                                         deliverable=deliverable),
                     "Deliverable removed.")
@@ -307,11 +308,11 @@ def deliverable_settle(request, pk, milestone_pk, deliverable_pk):
     m = selectors.milestone_get(user=request.user, engagement_pk=pk, pk=milestone_pk)
     deliverable = get_object_or_404(m.deliverables.all(), pk=deliverable_pk)
     if request.POST.get("action") == "waive":
-        return _removal(request, m.engagement, m.pk, lambda: services.deliverable_waive(
+        return _card_call(request, m.engagement, m.pk, lambda: services.deliverable_waive(
             actor=request.user, deliverable=deliverable,
             reason=request.POST.get("reason", "")), "Deliverable waived.")
     delivered = parse_id(request.POST.get("delivered", ""))
-    return _removal(request, m.engagement, m.pk, lambda: services.deliverable_accept(
+    return _card_call(request, m.engagement, m.pk, lambda: services.deliverable_accept(
         actor=request.user, deliverable=deliverable, delivered=delivered),
         "Deliverable accepted.")
 
@@ -352,7 +353,7 @@ def deliverable_edit(request, pk, milestone_pk, deliverable_pk):
 def evidence_edit(request, pk, evidence_pk):
     evidence = selectors.evidence_get(user=request.user, engagement_pk=pk, pk=evidence_pk)
     milestone = evidence.criterion.milestone
-    return _removal(request, milestone.engagement, milestone.pk,
+    return _card_call(request, milestone.engagement, milestone.pk,
                     lambda: services.evidence_update(
                         actor=request.user, evidence=evidence,
                         url=request.POST.get("url") if evidence.kind == "link" else None,
