@@ -69,3 +69,24 @@ def payment_history(payment):
     return AuditEvent.objects.filter(engagement_id=payment.engagement_id,
                                      object_type__in=PAYMENT_OBJECT_TYPES,
                                      object_id=str(payment.pk)).order_by("seq")
+
+
+def gate_facts(engagement_id):
+    """Each payment and what its gate waits for, as plain data for the SOW check: for every
+    condition, the performers of the criteria it covers ("internal", "vendor")."""
+    out = []
+    for p in PaymentMilestone.objects.filter(engagement_id=engagement_id).prefetch_related(
+            Prefetch("conditions", queryset=GateCondition.objects.select_related("criterion")),
+            "conditions__milestone__criteria"):
+        conditions = []
+        for c in p.conditions.all():
+            if c.kind == "criterion":
+                performers = [c.criterion.performer]
+            elif c.kind == "milestone":
+                performers = [x.performer for x in c.milestone.criteria.all()]
+            else:
+                performers = []
+            conditions.append({"kind": c.kind, "performers": performers})
+        out.append({"id": p.pk, "label": p.label, "amount": p.amount,
+                    "model": p.commercial_model, "conditions": conditions})
+    return out

@@ -14,12 +14,31 @@ class FreezeForm(forms.Form):
     sow_version = forms.IntegerField(widget=forms.HiddenInput)
     justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                     max_length=4000)
+    acknowledge_warnings = forms.BooleanField(required=False)
 
 
 class SectionEditForm(forms.Form):
     sow_version = forms.IntegerField(widget=forms.HiddenInput)
     override_body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}),
-                                    max_length=20000)
+                                    max_length=50000)
+
+
+class ImportForm(forms.Form):
+    """A vendor's SOW: a file (DOCX, PDF with text, .txt/.md) or its text pasted."""
+
+    file = forms.FileField(required=False, label="Vendor SOW file",
+                           help_text="Word (.docx), PDF with a text layer, or .txt/.md; up to "
+                                     "10 MB.")
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                           label="…or paste its text", max_length=500_000,
+                           strip=False)
+    title = forms.CharField(required=False, max_length=200, label="Title (optional)")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
+            raise forms.ValidationError("Upload a file or paste the text (one of the two).")
+        return data
 
 
 class SignForm(forms.Form):

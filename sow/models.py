@@ -98,6 +98,10 @@ class SowDocument(CleanTextMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
+    # Set when the SOW was imported from a vendor's document: its file name (or "pasted
+    # text") and what the import removed or changed, in words.
+    imported_from = models.CharField(max_length=255, blank=True)
+    import_notes = models.JSONField(default=list, blank=True)
 
     objects = scoped_by("engagement")
 
@@ -114,7 +118,9 @@ class SowDocument(CleanTextMixin, models.Model):
 
 
 class SowSection(CleanTextMixin, models.Model):
-    """One section: a pinned clause version (optionally with edited text) or a schedule."""
+    """One section: a pinned clause version (optionally with edited text), a generated
+    schedule, or the engagement's own text (an imported vendor section: `title` and
+    `override_body`, literal text that is never a template and never enters the library)."""
 
     sow = models.ForeignKey(SowDocument, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField()
@@ -122,6 +128,11 @@ class SowSection(CleanTextMixin, models.Model):
                                        blank=True, related_name="sections")
     schedule = models.CharField(max_length=12, choices=Schedule.choices, blank=True)
     override_body = models.TextField(blank=True)
+    # Own sections only: the heading and numbering as the original document had them, and
+    # the category guessed from the heading (where a fixing clause is inserted).
+    title = models.CharField(max_length=200, blank=True)
+    number_label = models.CharField(max_length=20, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
 
     objects = scoped_by("sow__engagement")
 
@@ -129,9 +140,10 @@ class SowSection(CleanTextMixin, models.Model):
         ordering = ["sow_id", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(clause_version__isnull=False) & Q(schedule=""))
-                | (Q(clause_version__isnull=True) & ~Q(schedule="")),
-                name="section_is_clause_or_schedule",
+                condition=(Q(clause_version__isnull=False) & Q(schedule="") & Q(title=""))
+                | (Q(clause_version__isnull=True) & ~Q(schedule="") & Q(title=""))
+                | (Q(clause_version__isnull=True) & Q(schedule="") & ~Q(title="")),
+                name="section_is_clause_schedule_or_own",
             ),
         ]
 
@@ -142,7 +154,13 @@ class SowSection(CleanTextMixin, models.Model):
     def heading(self):
         if self.clause_version_id:
             return self.clause_version.clause.title
-        return Schedule(self.schedule).label
+        if self.schedule:
+            return Schedule(self.schedule).label
+        return self.title
+
+    @property
+    def is_own(self):
+        return not self.clause_version_id and not self.schedule
 
     @property
     def is_overridden(self):

@@ -417,3 +417,57 @@ def sanitise(fragment):
 def plain_text(fragment):
     """Text of an HTML fragment, for redlines and checks."""
     return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+BLOCK_END = re.compile(r"</(?:p|li|h3|h4|tr|blockquote|ul|ol|table)>|<br\s*/?>", re.I)
+
+
+def check_text(fragment):
+    """Text of an HTML fragment with a line per paragraph, list item or table row: what the
+    SOW check reads (its quotes' offsets point into this text)."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", BLOCK_END.sub("\n", fragment)))
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@lru_cache(maxsize=512)
+def _loops(source):
+    """The top-level loops of a clause over a documented list, with no `else` and not inside
+    an `if` on that list: [(list name, the text line written just before the loop)]."""
+    try:
+        ast = ENV.parse(source)
+    except TemplateSyntaxError:
+        return ()
+    found = []
+
+    def walk(body, guarded, in_loop):
+        before = ""
+        for node in body:
+            if isinstance(node, nodes.Output):
+                data = [n.data for n in node.nodes if isinstance(n, nodes.TemplateData)]
+                lines = [ln.strip() for ln in "".join(data[-1:]).splitlines() if ln.strip()]
+                if lines:
+                    before = re.split(r"(?<=[.;!?])\s+", lines[-1])[-1]
+            elif isinstance(node, nodes.For):
+                if (not in_loop and not node.else_ and isinstance(node.iter, nodes.Name)
+                        and node.iter.name not in guarded):
+                    found.append((node.iter.name, before))
+                walk(node.body, guarded, True)
+            elif isinstance(node, nodes.If):
+                names = {n.name for n in node.test.find_all(nodes.Name)}
+                if isinstance(node.test, nodes.Name):
+                    names.add(node.test.name)
+                walk(node.body, guarded | names, in_loop)
+                for elif_ in node.elif_:
+                    walk([elif_], guarded, in_loop)
+                walk(node.else_, guarded, in_loop)
+
+    walk(ast.body, frozenset(), False)
+    return tuple(found)
+
+
+def empty_loops(source, context):
+    """The lists a clause loops over that are empty for this engagement (the contract would
+    promise nothing there), with the text just before each loop to point at."""
+    return [(name, before) for name, before in _loops(source)
+            if isinstance(context.get(name), list | tuple) and not context[name]]

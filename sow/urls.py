@@ -8,10 +8,13 @@ S = "<int:pk>/sows/<int:sow_pk>/"
 
 urlpatterns = [
     path("<int:pk>/sows/", views.sow_list, name="list"),
+    path("<int:pk>/sows/import/", views.sow_import, name="import"),
     path(S, views.sow_editor, name="editor"),
     path(S + "sections/", views.section_add, name="section_add"),
     path(S + "sections/<int:section_pk>/edit/", views.section_edit, name="section_edit"),
     path(S + "sections/<int:section_pk>/move/", views.section_move, name="section_move"),
+    path(S + "sections/<int:section_pk>/replace/", views.section_replace,
+         name="section_replace"),
     path(S + "reorder/", views.sow_reorder, name="reorder"),
     path(S + "freeze/", views.sow_freeze, name="freeze"),
     path(S + "preview/", views.sow_preview, name="preview"),

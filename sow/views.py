@@ -23,10 +23,13 @@ from .forms import (
     ClauseCreateForm,
     ClauseVersionForm,
     FreezeForm,
+    ImportForm,
     SectionEditForm,
     SignForm,
     SowCreateForm,
 )
+from .highlight import highlight
+from .importing import read_upload
 from .models import Category, Schedule, SowSection, SowVersion
 from .redline import diff_words, redline
 from .rendering import sha256
@@ -42,6 +45,38 @@ def _engagement_context(engagement, tab="sow"):
 def sow_list(request, pk):
     engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
     form = SowCreateForm(request.POST or None)
+    return _sow_list(request, engagement, form, ImportForm())
+
+
+@login_required
+@require_POST
+def sow_import(request, pk):
+    """Import a vendor's SOW (a file, or pasted text) as a new SOW, then open it checked."""
+    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data.get("file")
+        try:
+            if upload:
+                sow = services.sow_import(actor=request.user, engagement=engagement,
+                                          filename=upload.name, data=read_upload(upload),
+                                          title=form.cleaned_data["title"])
+            else:
+                sow = services.sow_import(actor=request.user, engagement=engagement,
+                                          text=form.cleaned_data["text"],
+                                          title=form.cleaned_data["title"])
+        except DomainError as exc:
+            form.add_error("file" if upload else "text", exc.message)
+        else:
+            count = sow.sections.count()
+            messages.success(request, f"Imported “{sow.title}”: {count} section"
+                             f"{'s' if count != 1 else ''}, checked below."
+                             + "".join(f" {n}" for n in sow.import_notes))
+            return redirect(sow.get_absolute_url())
+    return _sow_list(request, engagement, SowCreateForm(), form, status=400)
+
+
+def _sow_list(request, engagement, form, import_form, status=200):
     if request.method == "POST" and form.is_valid():
         try:
             sow = services.sow_create(actor=request.user, engagement=engagement,
@@ -59,15 +94,29 @@ def sow_list(request, pk):
     for s in sows:
         s.latest = versions.get(s.pk)
     return render(request, "sow/sow_list.html", {
-        **_engagement_context(engagement), "sows": sows, "form": form})
+        **_engagement_context(engagement), "sows": sows, "form": form,
+        "import_form": import_form}, status=status)
 
 
-def _editor_context(request, sow, keep=None, freeze_error=None, justification=""):
+def _mark_findings(rendered):
+    """Each section's HTML with the phrases its findings quote marked (red flags, empty
+    spots), linked both ways with the findings in the side panel."""
+    for r in rendered:
+        marks = [(f.quote, f"finding-mark mark-{f.severity}"
+                  + (" empty-spot" if f.rule == "empty_data" else ""),
+                  f"mark-{f.key}", f.message) for f in r.findings if f.quote]
+        r.marked_html = highlight(r.html, marks) if marks else r.html
+
+
+def _editor_context(request, sow, keep=None, freeze_error=None, justification="",
+                    acknowledged=False):
     sections = selectors.sow_sections(sow=sow)
     rendered, findings, score = services.sow_evaluate(sow, sections)
-    fixes = selectors.fix_clauses({f.fix_clause for f in findings}, user=request.user)
+    fixes = selectors.fix_clauses({f.fix_clause for f in findings if f.fix_clause},
+                                  user=request.user)
     for f in findings:
         f.fix_version = fixes.get(f.fix_clause)
+    _mark_findings(rendered)
     present = {r.key for r in rendered}
     versions = selectors.sow_versions(sow=sow)
     return {
@@ -78,6 +127,7 @@ def _editor_context(request, sow, keep=None, freeze_error=None, justification=""
         "keep": keep or {}, "variables": VARIABLES, "schedules": Schedule.choices,
         "versions": versions, "freeze_form": FreezeForm(initial={"sow_version": sow.version}),
         "freeze_error": freeze_error, "justification": justification,
+        "acknowledged": acknowledged,
     }
 
 
@@ -87,7 +137,8 @@ def sow_editor(request, pk, sow_pk):
     kept = request.session.pop(_kept_key(sow), {})
     return render(request, "sow/editor.html", _editor_context(
         request, sow, keep={int(k): v for k, v in kept.get("keep", {}).items()},
-        freeze_error=kept.get("freeze_error"), justification=kept.get("justification", "")))
+        freeze_error=kept.get("freeze_error"), justification=kept.get("justification", ""),
+        acknowledged=kept.get("acknowledged", False)))
 
 
 def _kept_key(sow):
@@ -123,7 +174,8 @@ def section_add(request, pk, sow_pk):
     try:
         section = services.sow_section_add(
             actor=request.user, sow=sow, clause_version=clause_version,
-            schedule=request.POST.get("schedule", ""), expected_version=_version_from(request))
+            schedule=request.POST.get("schedule", ""), expected_version=_version_from(request),
+            placement="category" if request.POST.get("placement") == "category" else "end")
     except DomainError as exc:
         messages.error(request, exc.message)
         return _back(sow)
@@ -153,6 +205,30 @@ def section_edit(request, pk, sow_pk, section_pk):
         return _back_keeping(request, sow, f"#section-{section.pk}", keep={section.pk: text})
     messages.success(request, "Section text saved." if text.strip() else
                      "Section back to the library text.")
+    return _back(sow, f"#section-{section.pk}")
+
+
+@login_required
+@require_POST
+def section_replace(request, pk, sow_pk, section_pk):
+    sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
+    section = get_object_or_404(SowSection.objects.select_related("clause_version__clause"),
+                                sow=sow, pk=section_pk)
+    version_id = parse_id(request.POST.get("clause_version", ""))
+    if version_id is None:
+        messages.error(request, "Choose the library clause to put in this section's place.")
+        return _back(sow, f"#section-{section.pk}")
+    clause_version = selectors.clause_version_get(user=request.user, pk=version_id)
+    heading = section.heading
+    try:
+        services.sow_section_replace(actor=request.user, section=section,
+                                     clause_version=clause_version,
+                                     expected_version=_version_from(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _back(sow, f"#section-{section.pk}")
+    messages.success(request, f"“{heading}” replaced by “{clause_version.clause.title}”. The "
+                     "replaced text is kept in the audit log.")
     return _back(sow, f"#section-{section.pk}")
 
 
@@ -197,14 +273,17 @@ def sow_freeze(request, pk, sow_pk):
     sow = selectors.sow_get(user=request.user, engagement_pk=pk, pk=sow_pk)
     form = FreezeForm(request.POST)
     form.is_valid()
+    acknowledged = bool(form.cleaned_data.get("acknowledge_warnings"))
     try:
         version = services.sow_freeze(actor=request.user, sow=sow,
                                       justification=form.cleaned_data.get("justification", ""),
+                                      acknowledge_warnings=acknowledged,
                                       expected_version=form.cleaned_data.get("sow_version"))
     except DomainError as exc:
         messages.error(request, exc.message)
         return _back_keeping(request, sow, "#freeze-h", freeze_error=exc.message,
-                             justification=form.cleaned_data.get("justification", ""))
+                             justification=form.cleaned_data.get("justification", ""),
+                             acknowledged=acknowledged)
     messages.success(request, f"Version {version.number} frozen (SHA-256 {version.short_hash}…).")
     return redirect("sow:version", pk=pk, sow_pk=sow.pk, number=version.number)
 

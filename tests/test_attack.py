@@ -315,16 +315,18 @@ def test_exports_drop_what_a_spreadsheet_cannot_hold(client, people, engagement)
 def test_an_empty_documented_variable_shows_a_placeholder_and_is_an_error(engagement):
     from sow.checks import SectionFacts, SowFacts, run_checks
     from sow.context import VARIABLES, build_context
-    from sow.templating import MISSING_VALUE, plain_text, render
+    from sow.templating import MISSING_VALUE, check_text, render
 
     assert engagement.off_ramp_date is None
     html = render("The off-ramp date is {{ engagement.off_ramp_date }}.",
                   build_context(engagement.pk), known_variables=VARIABLES.keys())
     assert MISSING_VALUE in html
-    facts = SowFacts(engagement_format="project", off_ramp_date=None, milestone_kinds=[],
-                     sections=[SectionFacts(id=1, heading="Off-ramp", clause_key="x",
-                                            resolves=[], text=plain_text(html))])
-    assert "empty_value" in {f.rule for f in run_checks(facts) if f.severity == "error"}
+    text = check_text(html)
+    facts = SowFacts(sections=[SectionFacts(id=1, heading="Off-ramp", text=text,
+                                            has_missing_value=MISSING_VALUE in text)])
+    found = [f for f in run_checks(facts) if f.rule == "empty_data"]
+    assert [f.severity for f in found] == ["error"] and found[0].quote == MISSING_VALUE
+    assert text[found[0].start:found[0].end] == MISSING_VALUE
 
 
 def test_clause_text_cannot_carry_the_running_header_classes():
@@ -354,7 +356,7 @@ def test_a_clause_with_running_header_classes_leaves_the_pdf_header_intact(engag
     sow_services.sow_section_edit(actor=people["procurement"], section=section,
                                   override_body=forged)
     version = sow_services.sow_freeze(actor=people["procurement"], sow=sow,
-                                      justification="test")
+                                      justification="test", acknowledge_warnings=True)
     job, _ = pdf_services.render_request(actor=people["leader"], version=version)
     pdf_services.render_job_execute(job.pk)
     job.refresh_from_db()

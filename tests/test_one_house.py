@@ -62,7 +62,7 @@ def test_a_missing_pdf_on_the_page_is_the_apis_rule_and_leads_to_the_version(
 
     sow = build_sow(engagement, people["procurement"])
     version = sow_services.sow_freeze(actor=people["procurement"], sow=sow,
-                                      justification="test")
+                                      justification="test", acknowledge_warnings=True)
     client.force_login(people["leader"])
     base = f"/engagements/{sow.engagement_id}/sows/{sow.pk}/versions/{version.number}/"
     response = client.get(base + "pdf/")

@@ -58,8 +58,10 @@ def test_redline_of_an_unknown_version_is_404(client, people, engagement):
     from tests.sow.factories import build_sow
 
     sow = build_sow(engagement, people["procurement"], keys=["two-key-rule"])
-    sow_services.sow_freeze(actor=people["procurement"], sow=sow, justification="x")
-    sow_services.sow_freeze(actor=people["procurement"], sow=sow, justification="y")
+    sow_services.sow_freeze(actor=people["procurement"], sow=sow, justification="x",
+                            acknowledge_warnings=True)
+    sow_services.sow_freeze(actor=people["procurement"], sow=sow,
+                            justification="y", acknowledge_warnings=True)
     client.force_login(people["procurement"])
     base = f"/engagements/{engagement.pk}/sows/{sow.pk}/redline/"
     assert client.get(base + "?a=1&b=2").status_code == 200

@@ -213,7 +213,8 @@ def populate(engagement, *, pm, procurement, leader):
     sow = build_sow(engagement, procurement,
                     keys=["deliverables-by-milestone", "two-key-rule", "off-ramp"])
     version = sow_services.sow_freeze(actor=procurement, sow=sow,
-                                      justification="A short SOW for a tenancy test.")
+                                      justification="A short SOW for a tenancy test.",
+                                          acknowledge_warnings=True)
     pdf_services.render_request(actor=leader, version=version)
     pay.payment_create(actor=procurement, engagement=engagement, label="Gate 1",
                        amount=Decimal("30000.00"), due_date=dt.date(2026, 10, 30),

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api import if_match_version
@@ -17,6 +18,7 @@ from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
 from sow import selectors, services
 from sow.filtersets import ClauseFilter, SowFilter
+from sow.importing import read_upload
 from sow.models import RenderJob, SowSection
 from sow.redline import redline
 from sow.services import pdf as pdf_services
@@ -26,8 +28,10 @@ from .serializers import (
     ClauseSerializer,
     ClauseVersionSerializer,
     FreezeSerializer,
+    ImportSerializer,
     PreviewSerializer,
     RenderJobSerializer,
+    ReplaceSectionSerializer,
     SectionAddSerializer,
     SectionSerializer,
     SowCreateSerializer,
@@ -97,6 +101,7 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             section = services.sow_section_add(
                 actor=request.user, sow=sow, clause_version=data.validated_data.get(
                     "clause_version"), schedule=data.validated_data["schedule"],
+                placement=data.validated_data["placement"],
                 expected_version=self._expected(request, data.validated_data))
             return Response(SectionSerializer(SowSection.objects.select_related(
                 "clause_version__clause").get(pk=section.pk)).data,
@@ -106,9 +111,52 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(responses={200: CheckSerializer})
     @action(detail=True, methods=["get"])
     def check(self, request, pk=None):
+        """The SOW check: each finding with its rule, severity, section, the quoted phrase
+        (offsets into the section's text), its source (text, plan or library) and its fix."""
         sow = self.get_object()
         _, findings, score = services.sow_evaluate(sow, selectors.sow_sections(sow=sow))
         return Response({"score": score, "findings": [f.as_dict() for f in findings]})
+
+    @extend_schema(request={"multipart/form-data": ImportSerializer,
+                            "application/json": ImportSerializer},
+                   responses={201: SowSerializer})
+    @action(detail=False, methods=["post"], url_path="import",
+            parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def import_sow(self, request):
+        """Import a vendor's SOW (multipart `file`, or `text`) into an engagement as a new SOW
+        of its own sections. Bad input is a 400 naming the problem, and nothing is written."""
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        engagement = engagement_selectors.engagement_get(user=request.user,
+                                                         pk=data.validated_data["engagement"])
+        upload = data.validated_data.get("file")
+        if upload:
+            sow = services.sow_import(actor=request.user, engagement=engagement,
+                                      filename=upload.name, data=read_upload(upload),
+                                      title=data.validated_data["title"])
+        else:
+            sow = services.sow_import(actor=request.user, engagement=engagement,
+                                      text=data.validated_data["text"],
+                                      title=data.validated_data["title"])
+        return Response(SowSerializer(self.get_queryset().get(pk=sow.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReplaceSectionSerializer, responses={200: SectionSerializer})
+    @action(detail=True, methods=["post"], url_path="replace-section")
+    def replace_section(self, request, pk=None):
+        """Put a library clause in a section's place (the fix for a section that contradicts
+        it); the replaced text is kept in the audit log."""
+        sow = self.get_object()
+        data = ReplaceSectionSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        section = get_object_or_404(SowSection.objects.select_related("clause_version__clause"),
+                                    sow=sow, pk=data.validated_data["section"])
+        services.sow_section_replace(actor=request.user, section=section,
+                                     clause_version=data.validated_data["clause_version"],
+                                     expected_version=self._expected(request,
+                                                                     data.validated_data))
+        return Response(SectionSerializer(SowSection.objects.select_related(
+            "clause_version__clause").get(pk=section.pk)).data)
 
     @extend_schema(request=FreezeSerializer, responses={201: SowVersionSerializer})
     @action(detail=True, methods=["post"])
@@ -118,6 +166,8 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         data.is_valid(raise_exception=True)
         version = services.sow_freeze(actor=request.user, sow=sow,
                                       justification=data.validated_data["justification"],
+                                      acknowledge_warnings=data.validated_data[
+                                          "acknowledge_warnings"],
                                       expected_version=self._expected(request,
                                                                       data.validated_data))
         return Response(SowVersionSerializer(version).data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ from engagement.services import lock
 
 from ..context import VARIABLES, build_context
 from ..models import (
+    Category,
     ClauseVersion,
     Schedule,
     SowDocument,
@@ -19,6 +20,7 @@ from ..templating import ClauseTemplateError, render
 from .library import TemplateInvalid, check_template
 
 MAX_SECTIONS = 200
+MAX_OWN_TEXT = 50_000
 
 
 def _lock_sow(sow, expected_version):
@@ -50,9 +52,42 @@ def sow_create(*, actor, engagement, title):
     return sow
 
 
+CATEGORY_ORDER = {value: i for i, value in enumerate(Category.values)}
+
+
+def _category_of(section):
+    if section.clause_version_id:
+        return section.clause_version.clause.category
+    return section.category
+
+
+def _category_position(sow, category):
+    """Where a clause of `category` belongs: after the last section of the same or an earlier
+    category, else before the first later one or the first schedule, else at the end."""
+    rank = CATEGORY_ORDER.get(category, len(CATEGORY_ORDER))
+    sections = list(sow.sections.select_related("clause_version__clause").order_by(
+        "position", "id"))
+    after = [i for i, s in enumerate(sections, start=1)
+             if not s.schedule and _category_of(s)
+             and CATEGORY_ORDER.get(_category_of(s), 99) <= rank]
+    if after:
+        return max(after) + 1
+    later = [i for i, s in enumerate(sections, start=1) if s.schedule or (
+        _category_of(s) and CATEGORY_ORDER.get(_category_of(s), 99) > rank)]
+    return min(later) if later else len(sections) + 1
+
+
+def _make_room(sow, position):
+    """Shift the sections at `position` and after down by one (positions stay 1..n)."""
+    for s in sow.sections.filter(position__gte=position).order_by("-position"):
+        SowSection.objects.filter(pk=s.pk).update(position=s.position + 1)
+
+
 @transaction.atomic
-def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_version=None):
-    """Append a pinned clause version (or a generated schedule) at the end of the SOW."""
+def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_version=None,
+                    placement="end"):
+    """Add a pinned clause version (or a generated schedule): at the end of the SOW, or with
+    `placement="category"` in its category's place (how the check's fixes are inserted)."""
     require(actor, "sow.draft_sow", sow.engagement)
     sow = _lock_sow(sow, expected_version)
     if (clause_version is None) == (not schedule):
@@ -68,7 +103,11 @@ def sow_section_add(*, actor, sow, clause_version=None, schedule="", expected_ve
     count = sow.sections.count()
     if count >= MAX_SECTIONS:
         raise RuleViolation(f"A SOW has at most {MAX_SECTIONS} sections.", rule="too_many")
-    section = SowSection.objects.create(sow=sow, position=count + 1,
+    position = count + 1
+    if placement == "category" and clause_version is not None:
+        position = _category_position(sow, clause_version.clause.category)
+        _make_room(sow, position)
+    section = SowSection.objects.create(sow=sow, position=position,
                                         clause_version=clause_version, schedule=schedule)
     _touch(sow, actor)
     audit_record(engagement=sow.engagement, actor=actor, verb="sow.section_added", obj=sow,
@@ -87,9 +126,18 @@ def sow_section_edit(*, actor, section, override_body, expected_version=None):
         raise RuleViolation("Schedules are generated from the engagement; edit the ladder, "
                             "RACI or KPIs instead.", rule="schedule_generated")
     body = override_body.strip()
-    if body == section.clause_version.body.strip():
+    if section.is_own:
+        # The engagement's own text is literal: never a template, and never empty (remove
+        # the section instead).
+        if not body:
+            raise DomainError("An imported section needs its text; to drop it, remove the "
+                              "section.", rule="invalid_field", field="override_body")
+        if len(body) > MAX_OWN_TEXT:
+            raise DomainError(f"A section holds at most {MAX_OWN_TEXT:,} characters.",
+                              rule="invalid_field", field="override_body")
+    elif body == section.clause_version.body.strip():
         body = ""
-    if body:
+    if body and not section.is_own:
         check_template(body, field="override_body")
         # Fields of documented variables are only known against real data: try it.
         try:
@@ -102,6 +150,35 @@ def sow_section_edit(*, actor, section, override_body, expected_version=None):
     _touch(sow, actor)
     audit_record(engagement=sow.engagement, actor=actor, verb="sow.section_edited", obj=sow,
                  before=before, after={"section": section.pk, "override": bool(body)})
+    return section
+
+
+@transaction.atomic
+def sow_section_replace(*, actor, section, clause_version, expected_version=None):
+    """Put a library clause in place of a section (an imported one that contradicts it, or an
+    edited clause that lost its commitment), in the same position. The replaced text stays
+    in the audit event, so nothing is lost."""
+    require(actor, "sow.draft_sow", section.sow.engagement)
+    sow = _lock_sow(section.sow, expected_version)
+    if section.schedule:
+        raise RuleViolation("Schedules are generated from the engagement; they are not "
+                            "replaced by clauses.", rule="schedule_generated")
+    if clause_version.status != ClauseVersion.Status.PUBLISHED:
+        raise RuleViolation(f"Version {clause_version.number} of that clause is "
+                            f"{clause_version.get_status_display().lower()}; SOWs use published "
+                            "versions only.", rule="clause_not_published")
+    before = {"section": section.pk, "heading": section.heading,
+              "number_label": section.number_label,
+              "clause_version": str(section.clause_version) if section.clause_version_id
+              else "", "text": section.override_body}
+    section.clause_version = clause_version
+    section.override_body = section.title = section.number_label = section.category = ""
+    section.save(update_fields=["clause_version", "override_body", "title", "number_label",
+                                "category"])
+    _touch(sow, actor)
+    audit_record(engagement=sow.engagement, actor=actor, verb="sow.section_replaced", obj=sow,
+                 before=before, after={"section": section.pk,
+                                       "clause_version": str(clause_version)})
     return section
 
 

@@ -1,16 +1,29 @@
 """Rendering every section with the engagement's data and running the SOW check (reads only)."""
 
-from dataclasses import dataclass
+import html as html_lib
+from dataclasses import dataclass, field
 
-from engagement.models import Milestone
+from django.urls import reverse
 
-from ..checks import SectionFacts, SowFacts, run_checks, score
+from engagement import selectors as engagement_selectors
+from engagement.models import Engagement, Milestone
+from engagement.services.ladder import ladder_warnings
+from engagement.services.raci import raci_warnings
+from kpis import selectors as kpi_selectors
+from payments import selectors as payment_selectors
+
+from ..checks import PlanFacts, SectionFacts, SowFacts, run_checks, score
 from ..context import VARIABLES, build_context
-from ..models import (
-    SowSection,
-)
+from ..models import SowSection
 from ..schedules import render_schedule
-from ..templating import ClauseTemplateError, plain_text, render
+from ..templating import (
+    MISSING_VALUE,
+    ClauseTemplateError,
+    check_text,
+    empty_loops,
+    render,
+    to_html,
+)
 from .library import TemplateInvalid
 
 
@@ -22,50 +35,118 @@ class RenderedSection:
     html: str
     body: str
     error: TemplateInvalid | None
+    empty_spots: list = field(default_factory=list)
+    text: str = ""
+    findings: list = field(default_factory=list)
 
     @property
     def key(self):
         if self.section.schedule:
             return f"schedule:{self.section.schedule}"
+        if self.section.is_own:
+            return f"own:{self.section.pk}"
         return self.section.clause_version.clause.key
+
+    @property
+    def label(self):
+        """The number shown: the original document's for an imported section."""
+        return self.section.number_label or str(self.number)
+
+
+def own_html(text):
+    """An own (imported) section's literal text as HTML: escaped, never a template."""
+    return to_html(html_lib.escape(text, quote=False))
 
 
 def render_sections(sections, context):
     out = []
     for number, s in enumerate(sections, start=1):
-        body, html, error = "", "", None
+        body, html, error, spots = "", "", None, []
         if s.schedule:
             html = render_schedule(s.schedule, context)
+        elif s.is_own:
+            body = s.override_body
+            html = own_html(body)
         else:
             body = s.override_body or s.clause_version.body
             try:
                 html = render(body, context, known_variables=VARIABLES.keys())
             except ClauseTemplateError as exc:
                 error = TemplateInvalid(exc, field=f"section-{s.pk}")
-        out.append(RenderedSection(s, number, s.heading, html, body, error))
+            else:
+                spots = empty_loops(body, context)
+        out.append(RenderedSection(s, number, s.heading, html, body, error, spots,
+                                   check_text(html)))
     return out
 
 
-def sow_facts(sow, rendered, milestone_kinds):
-    engagement = sow.engagement
+def _section_facts(r):
+    s = r.section
+    clause = s.clause_version.clause if s.clause_version_id else None
+    return SectionFacts(
+        id=s.pk, heading=r.heading, text=r.text,
+        category=clause.category if clause else s.category,
+        clause_key=clause.key if clause else "",
+        resolves=list(clause.resolves) if clause else [],
+        from_library=bool(clause and clause.from_library and clause.organisation_id is None),
+        edited=bool(clause and s.override_body),
+        empty_spots=r.empty_spots,
+        has_missing_value=not s.is_own and MISSING_VALUE in r.text,
+    )
+
+
+def plan_facts(engagement):
+    """The engagement's ladder, payments, KPIs and RACI as the plan rules read them, in a fixed
+    number of queries."""
+    milestones = list(Milestone.objects.filter(engagement=engagement).prefetch_related(
+        "criteria"))
+    ladder = [{
+        "id": m.pk, "title": m.title, "kind": m.kind, "position": m.position,
+        "ownership": m.ownership_mode, "is_transition": m.is_transition,
+        "start_week": m.start_week, "end_week": m.end_week,
+        "criteria": [{"method": c.method, "performer": c.performer} for c in m.criteria.all()],
+    } for m in milestones]
+    e = engagement
+    return PlanFacts(
+        format=e.format, length_weeks=e.length_weeks, start_date=e.start_date,
+        end_date=e.end_date, off_ramp_date=e.off_ramp_date, milestones=ladder,
+        payments=payment_selectors.gate_facts(e.pk),
+        kpis=[{"layer": k.layer, "target_date": k.target_date}
+              for k in kpi_selectors.kpis_for(engagement=e)],
+        raci_warnings=raci_warnings(engagement_selectors.raci_for_page(engagement=e)),
+        ladder_warnings=ladder_warnings(e, milestones),
+        links={
+            "engagement": reverse("engagement:detail", args=[e.pk]),
+            "engagement_edit": reverse("engagement:edit", args=[e.pk]),
+            "ladder": reverse("engagement:ladder", args=[e.pk]),
+            "raci": reverse("engagement:raci", args=[e.pk]),
+            "payments": reverse("payments:schedule", args=[e.pk]),
+            "kpis": reverse("kpis:list", args=[e.pk]),
+        },
+    )
+
+
+def sow_facts(sow, rendered, engagement=None):
+    engagement = engagement or Engagement.objects.select_related("client", "vendor").get(
+        pk=sow.engagement_id)
     return SowFacts(
-        engagement_format=engagement.format, off_ramp_date=engagement.off_ramp_date,
-        milestone_kinds=milestone_kinds,
-        sections=[SectionFacts(
-            id=r.section.pk, heading=r.heading,
-            clause_key=r.section.clause_version.clause.key if r.section.clause_version_id else "",
-            resolves=r.section.clause_version.clause.resolves if r.section.clause_version_id
-            else [], text=plain_text(r.html)) for r in rendered],
+        sections=[_section_facts(r) for r in rendered if not r.error],
+        plan=plan_facts(engagement),
+        vendor_names=(engagement.vendor.name,), client_names=(engagement.client.name,),
     )
 
 
 def sow_evaluate(sow, sections=None):
-    """Render every section and run the SOW check. Returns (rendered, findings, score)."""
+    """Render every section and run the SOW check. Returns (rendered, findings, score); each
+    rendered section also carries its own findings (`r.findings`) for the editor."""
     sections = sections if sections is not None else list(
         sow.sections.select_related("clause_version__clause"))
     context = build_context(sow.engagement_id)
     rendered = render_sections(sections, context)
-    kinds = list(Milestone.objects.filter(engagement_id=sow.engagement_id)
-                 .values_list("kind", flat=True))
-    findings = run_checks(sow_facts(sow, rendered, kinds))
+    findings = run_checks(sow_facts(sow, rendered))
+    by_section = {}
+    for f in findings:
+        by_section.setdefault(f.section_id, []).append(f)
+    for r in rendered:
+        r.findings = by_section.get(r.section.pk, [])
     return rendered, findings, score(findings)

@@ -12,7 +12,8 @@ def frozen_version(engagement, people, schedules=("ladder", "raci", "kpis", "sta
     engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
     engagement_services.raci_seed(actor=people["pm"], engagement=engagement)
     sow = build_sow(engagement, people["procurement"], schedules=schedules)
-    return services.sow_freeze(actor=people["procurement"], sow=sow)
+    return services.sow_freeze(actor=people["procurement"], sow=sow, justification="Frozen for the test.",
+                               acknowledge_warnings=True)
 
 
 def pdf_text(data):

@@ -79,7 +79,8 @@ def test_hostile_clause_text_is_stripped_before_weasyprint(engagement, people, s
                      override_body=hostile_html(path, svg).replace("{", "").replace("}", ""))
     from sow.services import sow_freeze
 
-    v2 = sow_freeze(actor=people["procurement"], sow=sow)
+    v2 = sow_freeze(actor=people["procurement"], sow=sow, justification="Frozen for the test.",
+                    acknowledge_warnings=True)
     for bad in ("<link", "<style", "<img", "<object", "<svg", "<iframe", "url(", "@import"):
         assert bad not in v2.source["sections"][-1]["html"] or bad not in v2.html
     job, _ = pdf_services.render_request(actor=people["leader"], version=v2)

@@ -56,10 +56,12 @@ def test_sow_create_sections_check_freeze_and_diff(engagement, people):
     assert {"no_eval_harness", "payments_not_gated"} <= {f["rule"] for f in check["findings"]}
     refused = api.post(f"/api/v1/sows/{sow_id}/freeze/", {}, format="json")
     assert refused.status_code == 409 and refused.json()["rule"] == "justification_required"
-    v1 = api.post(f"/api/v1/sows/{sow_id}/freeze/", {"justification": "draft for comment"},
+    v1 = api.post(f"/api/v1/sows/{sow_id}/freeze/", {"justification": "draft for comment",
+                                                    "acknowledge_warnings": True},
                   format="json").json()
     api.post(f"/api/v1/sows/{sow_id}/sections/", {"schedule": "kpis"}, format="json")
-    v2 = api.post(f"/api/v1/sows/{sow_id}/freeze/", {"justification": "second draft"},
+    v2 = api.post(f"/api/v1/sows/{sow_id}/freeze/", {"justification": "second draft",
+                                                    "acknowledge_warnings": True},
                   format="json").json()
     assert (v1["number"], v2["number"]) == (1, 2)
     detail = api.get(f"/api/v1/sow-versions/{v2['id']}/").json()
@@ -81,7 +83,8 @@ def test_preview_renders_or_answers_400_with_lines(sow, people):
 
 
 def test_frozen_versions_are_read_only_in_the_api(sow, people):
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow, justification="Frozen for the test.",
+                            acknowledge_warnings=True)
     api = api_for(people["procurement"])
     assert api.patch(f"/api/v1/sow-versions/{v.pk}/", {"html": "x"},
                      format="json").status_code == 405
@@ -90,7 +93,8 @@ def test_frozen_versions_are_read_only_in_the_api(sow, people):
 
 
 def test_other_tenants_get_404(sow, people, orgs):
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow,
+                            justification="Frozen for the test.", acknowledge_warnings=True)
     api = api_for(people["other_pm"])
     assert api.get(f"/api/v1/sows/{sow.pk}/").status_code == 404
     assert api.get(f"/api/v1/sows/{sow.pk}/check/").status_code == 404
@@ -102,7 +106,7 @@ def test_other_tenants_get_404(sow, people, orgs):
                             vendor=orgs["other_vendor"])
     mine = services.sow_create(actor=people["other_pm"], engagement=other, title="Mine")
     mine_v = services.sow_freeze(actor=people["other_pm"], sow=build_sow(
-        other, people["other_pm"], keys=["two-key-rule"]), justification="x")
+        other, people["other_pm"], keys=["two-key-rule"]), justification="x", acknowledge_warnings=True)
     assert api.get(f"/api/v1/sow-versions/{mine_v.pk}/diff/?against={v.pk}").status_code == 404
     assert mine
 

@@ -23,7 +23,8 @@ def sow(engagement, people):
 def test_freeze_stores_html_hash_and_source(sow, people):
     import hashlib
 
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow, justification="Frozen for the test.",
+                            acknowledge_warnings=True)
     assert v.number == 1 and v.sha256 == hashlib.sha256(v.html.encode()).hexdigest()
     assert [s["key"] for s in v.source["sections"]][-1] == "schedule:ladder"
     assert "Support-reply LLM fine-tune" in v.html and "<table>" in v.html
@@ -33,10 +34,10 @@ def test_freeze_stores_html_hash_and_source(sow, people):
 def test_freezing_with_error_findings_needs_a_justification(engagement, people):
     sow = build_sow(engagement, people["procurement"], keys=["deliverables-by-milestone"])
     with pytest.raises(RuleViolation) as err:
-        services.sow_freeze(actor=people["procurement"], sow=sow)
+        services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True)
     assert err.value.rule == "justification_required"
     v = services.sow_freeze(actor=people["procurement"], sow=sow,
-                            justification="Pilot only; full clauses follow in v2.")
+                            justification="Pilot only; full clauses follow in v2.", acknowledge_warnings=True)
     event = AuditEvent.objects.get(verb="sow.frozen")
     assert event.reason == "Pilot only; full clauses follow in v2." and v.justification
 
@@ -78,7 +79,8 @@ def test_vendor_cannot_draft(sow, people):
 
 
 def test_frozen_version_cannot_be_changed_or_deleted_through_the_orm(sow, people):
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow,
+                            justification="Frozen for the test.", acknowledge_warnings=True)
     v.html = "<p>forged</p>"
     with pytest.raises(FrozenVersionError):
         v.save()
@@ -97,7 +99,8 @@ def test_admin_offers_no_change_or_delete_for_versions(sow, people):
 
 
 def test_postgres_refuses_changing_a_frozen_version(postgres, sow, people):
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True,
+                            justification="Frozen for the test.")
     with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
         SowVersion.objects.filter(pk=v.pk).update(html="<p>forged</p>")
     with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
@@ -110,7 +113,8 @@ def test_postgres_refuses_changing_a_frozen_version(postgres, sow, people):
 def test_version_goes_through_two_keys_and_signature(sow, people):
     import datetime as dt
 
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True,
+                            justification="Frozen for the test.")
     services.sow_version_submit(actor=people["procurement"], version=v)
     request = ApprovalRequest.objects.get(kind="sow_version", status="open")
     engagement_services.approval_decide(actor=people["leader"], request=request,
@@ -130,7 +134,8 @@ def test_version_goes_through_two_keys_and_signature(sow, people):
 
 
 def test_rejected_version_returns_to_draft(sow, people):
-    v = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v = services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True,
+                            justification="Frozen for the test.")
     services.sow_version_submit(actor=people["procurement"], version=v)
     request = ApprovalRequest.objects.get(kind="sow_version", status="open")
     engagement_services.approval_decide(actor=people["leader"], request=request,
@@ -140,14 +145,16 @@ def test_rejected_version_returns_to_draft(sow, people):
 
 
 def test_redline_marks_word_level_changes_per_section(sow, people):
-    v1 = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v1 = services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True,
+                             justification="Frozen for the test.")
     section = sow.sections.get(clause_version__clause__key="two-key-rule")
     services.sow_section_edit(actor=people["procurement"], section=section,
                               override_body="No release without two approvals from "
                                             "{{ client.name }} and its vendor.")
     services.sow_section_remove(actor=people["procurement"],
                                 section=sow.sections.get(clause_version__clause__key="model-card"))
-    v2 = services.sow_freeze(actor=people["procurement"], sow=sow)
+    v2 = services.sow_freeze(actor=people["procurement"], sow=sow, acknowledge_warnings=True,
+                             justification="Frozen for the test.")
     rows = {r["heading"]: r for r in redline(v1.source, v2.source)}
     assert rows["Two-key rule"]["status"] == "changed"
     assert "<ins>Northwind</ins>" in rows["Two-key rule"]["inline"] or \

@@ -27,14 +27,15 @@ def test_editor_shows_findings_with_fix_buttons_and_inserting_fixes_them(client,
     sow = build_sow(engagement, people["procurement"], keys=["deliverables-by-milestone"])
     client.force_login(people["procurement"])
     body = client.get(editor_url(sow)).content.decode()
-    assert "No evaluation harness with CI gates" in body
+    assert "No evaluation harness with agreed thresholds" in body
     assert "Insert “Evaluation harness with regression gates”" in body
     fix = fix_clauses(["evaluation-harness"])["evaluation-harness"]
     response = client.post(editor_url(sow) + "sections/",
-                           {"clause_version": fix.pk, "sow_version": sow.version}, follow=True)
+                           {"clause_version": fix.pk, "sow_version": sow.version,
+                            "placement": "category"}, follow=True)
     body = response.content.decode()
-    assert "Added “Evaluation harness with regression gates”" in body
-    assert "No evaluation harness with CI gates" not in body
+    assert "Added “Evaluation harness with regression gates” as section 2" in body
+    assert "No evaluation harness with agreed thresholds" not in body
 
 
 def test_library_search_partial_lists_add_buttons(client, people, engagement):
@@ -76,7 +77,8 @@ def test_freeze_with_errors_asks_for_justification_then_shows_the_version(client
     assert response.redirect_chain[-1][0].endswith("#freeze-h")
     assert "needs a written justification" in response.content.decode()
     response = client.post(editor_url(sow) + "freeze/", {
-        "sow_version": sow.version, "justification": "Early draft for discussion"}, follow=True)
+        "sow_version": sow.version, "justification": "Early draft for discussion",
+        "acknowledge_warnings": "on"}, follow=True)
     body = response.content.decode()
     assert "Version 1 frozen" in body and "Request approval of version 1" in body
     assert SowVersion.objects.get().justification == "Early draft for discussion"
@@ -84,9 +86,11 @@ def test_freeze_with_errors_asks_for_justification_then_shows_the_version(client
 
 def test_redline_page_compares_two_versions(client, people, engagement):
     sow = build_sow(engagement, people["procurement"])
-    services.sow_freeze(actor=people["procurement"], sow=sow)
+    services.sow_freeze(actor=people["procurement"], sow=sow, justification="Frozen for the test.",
+                        acknowledge_warnings=True)
     services.sow_section_add(actor=people["procurement"], sow=sow, schedule="staffing")
-    services.sow_freeze(actor=people["procurement"], sow=sow)
+    services.sow_freeze(actor=people["procurement"], sow=sow,
+                        justification="Frozen for the test.", acknowledge_warnings=True)
     client.force_login(people["procurement"])
     body = client.get(editor_url(sow) + "redline/?a=1&b=2").content.decode()
     assert "Version 1 → version 2: 1 section changed" in body and "Added" in body

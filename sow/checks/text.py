@@ -1,0 +1,183 @@
+"""Text rules: what a section says, read against patterns kept as data.
+
+The rules live in `sow/data/check_rules.toml`, one `[[rule]]` each:
+- `commit`: groups of patterns; a section *commits* to the rule when every group has a match
+  that is not negated or hedged ("will not", "out of scope", "if time permits");
+- `flag`: red-flag patterns, each with `why` (shown to the reader); a match is a finding that
+  quotes the phrase. A flag with `topics` fires only in sections on those topics (or in a
+  sentence that matches its `context`), so "as required by law" in a confidentiality clause
+  is left alone while "support as needed" is caught;
+- `{V}` and `{C}` in a pattern stand for the vendor and the client: the usual words
+  (supplier, customer, …) and the parties' own names; `{NAME}` (capitals) stands for the
+  shared term NAME of `[vocabulary.terms]` (a phrasing family used by several rules).
+Sections are split into sentences; every match reports its offsets in the section's text.
+A rule author adds a pattern and a labelled example to `tests/sow_corpus/train.toml`, then
+runs `python bench/sow_check_quality.py` to see precision and recall move.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "check_rules.toml"
+# A sentence ends at . ; ! ? followed by a space (so "0.72" or "v1.2" do not split one) or at a
+# line break (list items, table rows).
+SENTENCE = re.compile(r"(?:[^\n.;!?]|[.;!?](?![\s]|$))*(?:[.;!?](?=\s|$)|\n|$)")
+TERM = re.compile(r"\{([A-Z][A-Z_]+)\}")
+FLAGS = re.I | re.S
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    start: int
+    end: int
+    quote: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    topic: str
+    credits: frozenset
+    flags: tuple
+
+
+@dataclass(frozen=True)
+class TextRule:
+    id: str
+    title: str
+    severity: str
+    fix_clause: str
+    missing: str
+    flagged: str
+    formats: tuple
+    commit: tuple      # of tuples of compiled patterns
+    flags: tuple       # of (compiled, why, topics, context or None, negatable)
+
+
+def _load(path=RULES_FILE):
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=4)
+def rule_data(path=RULES_FILE):
+    return _load(path)
+
+
+def _party(words, names):
+    alternatives = sorted({*(re.escape(n.strip()) for n in names if n and n.strip()), *words},
+                          key=len, reverse=True)
+    # "the Supplier's", and the bare apostrophe of a name ending in s ("Kestrel Analytics'")
+    return r"(?:the\s+)?(?:" + "|".join(alternatives) + r")(?:['’]s\b|(?<=s)['’])?"
+
+
+class Reader:
+    """Compiled rules for one pair of party names (cached: see `reader_for`)."""
+
+    def __init__(self, data, vendor_names=(), client_names=()):
+        vocab = data["vocabulary"]
+        self.vendor = _party(vocab["vendor"], vendor_names)
+        self.client = _party(vocab["client"], client_names)
+        self.negation = re.compile(vocab["negation"], FLAGS)
+        self.negated_in_match = re.compile(vocab["negated_in_match"], FLAGS)
+        self.hedge = re.compile(vocab["hedge"], FLAGS)
+        self.terms = dict(vocab.get("terms", {}))
+        self.topics = [(name, re.compile(pattern, FLAGS))
+                       for name, pattern in vocab["topics"].items()]
+        self.rules = [self._rule(r) for r in data["rule"]]
+        self.by_id = {r.id: r for r in self.rules}
+
+    def _expand(self, pattern, depth=0):
+        """Replace `{NAME}` by the shared vocabulary term NAME (terms may use terms)."""
+        if depth > 5:
+            raise ValueError(f"vocabulary terms nest too deeply in {pattern!r}")
+        return TERM.sub(lambda m: "(?:" + self._expand(self.terms[m.group(1)], depth + 1) + ")"
+                        if m.group(1) in self.terms else m.group(0), pattern)
+
+    def _compile(self, pattern):
+        pattern = self._expand(pattern)
+        return re.compile(pattern.replace("{V}", self.vendor).replace("{C}", self.client),
+                          FLAGS)
+
+    def _rule(self, r):
+        return TextRule(
+            id=r["id"], title=r["title"], severity=r["severity"], fix_clause=r["fix_clause"],
+            missing=r["missing"], flagged=r.get("flagged", ""),
+            formats=tuple(r.get("formats", ())),
+            commit=tuple(tuple(self._compile(p) for p in group) for group in r.get("commit", [])),
+            flags=tuple((self._compile(f["pattern"]), f["why"], tuple(f.get("topics", ())),
+                         self._compile(f["context"]) if f.get("context") else None,
+                         f.get("negatable", True))
+                        for f in r.get("flag", [])),
+        )
+
+    def topic(self, heading, category=""):
+        if category:
+            return category
+        for name, pattern in self.topics:
+            if pattern.search(heading or ""):
+                return name
+        return ""
+
+    def _negated(self, sentence, start, end, s_start):
+        """Is the match at [start, end) (offsets in the section) negated in its sentence?"""
+        before = sentence[max(0, start - s_start - 40):start - s_start]
+        inside = sentence[start - s_start:end - s_start]
+        return bool(self.negation.search(before) or self.negated_in_match.search(inside))
+
+    def read(self, heading, text, category=""):
+        topic = self.topic(heading, category)
+        sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(text)
+                     if m.group(0).strip()]
+        credits, flags = set(), []
+        for rule in self.rules:
+            if rule.commit and all(self._group_met(group, sentences) for group in rule.commit):
+                credits.add(rule.id)
+            for pattern, why, topics, context, negatable in rule.flags:
+                for s_start, sentence in sentences:
+                    if topics and topic not in topics and not (context and context.search(
+                            sentence)):
+                        continue
+                    for m in pattern.finditer(sentence):
+                        start, end = s_start + m.start(), s_start + m.end()
+                        if negatable and self._negated(sentence, start, end, s_start):
+                            continue
+                        flags.append(Match(rule.id, start, end, text[start:end].strip(), why))
+                        break
+        flags = _dedupe(flags)
+        credits -= {f.rule for f in flags}
+        return Reading(topic, frozenset(credits), tuple(flags))
+
+    def _group_met(self, group, sentences):
+        for s_start, sentence in sentences:
+            if self.hedge.search(sentence):
+                continue
+            for pattern in group:
+                for m in pattern.finditer(sentence):
+                    if not self._negated(sentence, s_start + m.start(), s_start + m.end(),
+                                         s_start):
+                        return True
+        return False
+
+
+def _dedupe(flags):
+    """One finding per rule and overlapping span (the first pattern that matched wins)."""
+    out = []
+    for f in sorted(flags, key=lambda f: (f.rule, f.start, -(f.end - f.start))):
+        if out and out[-1].rule == f.rule and f.start < out[-1].end:
+            continue
+        out.append(f)
+    return out
+
+
+@lru_cache(maxsize=64)
+def reader_for(vendor_names=(), client_names=()):
+    return Reader(rule_data(), vendor_names, client_names)
+
+
+def text_rules():
+    return reader_for().rules
