@@ -32,7 +32,7 @@ class ImportForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
                            label="…or paste its text", max_length=500_000,
                            strip=False)
-    title = forms.CharField(required=False, max_length=200, label="Title (optional)")
+    title = forms.CharField(required=False, max_length=200, label="Name for the imported SOW (optional)")
 
     def clean(self):
         data = super().clean()

@@ -379,7 +379,10 @@ def parse_pdf(data, filename=""):
     except Exception as exc:
         if isinstance(exc, PDFSyntaxError | PSException) or type(exc).__module__.startswith(
                 ("pdfminer", "pdfplumber")) or isinstance(exc, ValueError | KeyError | TypeError):
-            if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
+            # pdfplumber wraps pdfminer's errors: look inside for the password one.
+            inner = exc.args[0] if exc.args else None
+            if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError) or any(
+                    w in repr(exc).lower() for w in ("encrypt", "password", "crypt")):
                 raise encrypted from exc
             raise ImportRefused("This file is not a readable PDF: it may be damaged. Export it "
                                 "again from the source document, or paste the text.") from exc

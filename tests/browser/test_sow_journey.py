@@ -36,11 +36,13 @@ def test_procurement_drafts_freezes_and_compares(page, people, engagement):
 
     finding = page.locator(".finding").filter(has_text="No evaluation harness")
     expect(finding).to_be_visible()
+    # The fixing clause goes in its category's place: deliverables come before governance.
     finding.get_by_role("button", name=re.compile("Insert")).click()
-    expect(page.locator(".sections")).to_contain_text("2. Evaluation harness with regression gates")
+    expect(page.locator(".sections")).to_contain_text("1. Evaluation harness with regression gates")
     expect(page.locator(".side-panel")).not_to_contain_text("No evaluation harness")
 
     page.get_by_label(re.compile("Justification")).fill("First draft for the steering group")
+    page.get_by_label(re.compile("I have read the")).check()
     page.get_by_role("button", name="Freeze version 1").click()
     expect(page.get_by_role("status")).to_contain_text("Version 1 frozen")
 
@@ -57,6 +59,7 @@ def test_procurement_drafts_freezes_and_compares(page, people, engagement):
         "Edited text")
 
     page.get_by_label(re.compile("Justification")).fill("Second draft")
+    page.get_by_label(re.compile("I have read the")).check()
     page.get_by_role("button", name="Freeze version 2").click()
     expect(page.get_by_role("status")).to_contain_text("Version 2 frozen")
     page.get_by_role("button", name="Open the redline").click()

@@ -1,0 +1,211 @@
+"""Importing a vendor's SOW: DOCX and PDF the test builds, pasted text, and bad input that is
+refused with a message and writes nothing."""
+
+import io
+import zipfile
+
+import pytest
+
+from engagement.models import AuditEvent
+from sow import services
+from sow.importing import MAX_UPLOAD, ImportRefused, parse_upload
+from sow.models import SowDocument, SowSection
+
+VENDOR_TEXT = [
+    ("1. Scope", "Acme ML Partners will build a churn model for Northwind Retail."),
+    ("2. Intellectual Property", "All work product is the exclusive property of the Vendor."),
+    ("3. Support", "Training will be provided on an as-needed basis."),
+    ("4. Fees", "The full fee is due on signature."),
+]
+
+
+def make_docx(sections=VENDOR_TEXT, hyperlink=False):
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    d = docx.Document()
+    d.core_properties.title = "Acme SOW"
+    for heading, text in sections:
+        d.add_heading(heading, 1)
+        p = d.add_paragraph(text)
+    if hyperlink:
+        p = d.add_paragraph("See ")
+        rid = p.part.relate_to("https://attacker.example/x", RELATIONSHIP_TYPE.HYPERLINK,
+                               is_external=True)
+        from docx.oxml.shared import OxmlElement, qn
+
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), rid)
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = "our terms"
+        run.append(t)
+        link.append(run)
+        p._p.append(link)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def make_pdf(body=None):
+    import weasyprint
+
+    body = body if body is not None else "".join(
+        f"<h2>{h}</h2><p>{t}</p>" for h, t in VENDOR_TEXT)
+    return weasyprint.HTML(string=f"<h1>Acme SOW</h1>{body}").write_pdf()
+
+
+def nothing_written(before):
+    return (SowDocument.objects.count(), SowSection.objects.count(),
+            AuditEvent.objects.count()) == before
+
+
+def counts():
+    return SowDocument.objects.count(), SowSection.objects.count(), AuditEvent.objects.count()
+
+
+def test_a_docx_is_split_at_its_headings_with_the_original_numbers(engagement, people):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                              filename="acme-sow.docx", data=make_docx())
+    sections = list(sow.sections.order_by("position"))
+    assert [(s.number_label, s.title) for s in sections] == [
+        ("1", "Scope"), ("2", "Intellectual Property"), ("3", "Support"), ("4", "Fees")]
+    assert all(s.is_own and s.clause_version_id is None for s in sections)
+    assert sections[1].category == "ip_portability" and sections[3].category == "commercial"
+    assert sow.title == "Acme SOW" and sow.imported_from == "acme-sow.docx"
+    event = AuditEvent.objects.get(verb="sow.imported")
+    assert event.after["sections"] == 4 and len(event.after["sha256"]) == 64
+    rendered, findings, _ = services.sow_evaluate(sow)
+    flagged = {f.rule for f in findings if f.quote and f.source == "text"}
+    assert {"no_client_ownership", "vague_knowledge_transfer", "payments_not_gated"} <= flagged
+    from sow.models import Clause
+
+    assert not Clause.objects.filter(title="Intellectual Property").exists(), \
+        "imported text never enters the clause library"
+
+
+def test_a_pdf_with_a_text_layer_is_imported(engagement, people, weasyprint_available):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                              filename="acme.pdf", data=make_pdf())
+    assert [s.title for s in sow.sections.order_by("position")] == [
+        "Scope", "Intellectual Property", "Support", "Fees"]
+    assert sow.sections.get(title="Fees").override_body == "The full fee is due on signature."
+
+
+def test_pasted_markdown_is_imported_and_its_markup_stays_text(engagement, people):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement, text=(
+        "# Vendor SOW\n\n## 1. Scope\n\nWe build {{ client.name }} a <b>model</b>.\n\n"
+        "## 2. Fees\n\n- 50% on signature\n- 50% on go-live\n"))
+    rendered = services.sow_evaluate(sow)[0]
+    assert sow.title == "Vendor SOW"
+    assert "{{ client.name }}" in rendered[0].html, "imported text is never a template"
+    assert "&lt;b&gt;model&lt;/b&gt;" in rendered[0].html and "<b>" not in rendered[0].html
+    assert "<li>50% on signature</li>" in rendered[1].html
+
+
+def test_a_docx_with_external_links_is_imported_without_them_and_says_so(engagement, people):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                              filename="links.docx", data=make_docx(hyperlink=True))
+    assert any("Removed 1 external link" in n for n in sow.import_notes)
+    assert "attacker.example" not in " ".join(sow.sections.values_list("override_body",
+                                                                       flat=True))
+
+
+def encrypted_pdf():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
+    writer.encrypt("secret")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def macro_docx():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(make_docx())) as src, zipfile.ZipFile(buf, "w") as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item.filename))
+        out.writestr("word/vbaProject.bin", b"\x00macro")
+    return buf.getvalue()
+
+
+BAD_INPUTS = {
+    "encrypted pdf": ("locked.pdf", encrypted_pdf, "encrypted"),
+    "image-only pdf": ("scan.pdf", lambda: make_pdf(
+        '<div style="width:300px;height:300px;background:#333"></div>'), "No text layer"),
+    "corrupt pdf": ("broken.pdf", lambda: b"%PDF-1.7\n" + b"\x00garbage" * 50,
+                    "not a readable PDF"),
+    "corrupt docx": ("broken.docx", lambda: b"PK\x03\x04" + b"\x00" * 200, "damaged"),
+    "docx with macros": ("macros.docx", macro_docx, "macros"),
+    "docm": ("macros.docm", make_docx, "macro-enabled"),
+    "old doc": ("old.doc", lambda: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".doc"),
+    "oversized": ("big.txt", lambda: b"a" * (MAX_UPLOAD + 1), "the limit is 10 MB"),
+    "binary as text": ("x.txt", lambda: b"\xff\xfe\x00\x01", "not UTF-8"),
+    "unknown kind": ("x.xlsx", lambda: b"not a sow", "Offramp imports"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_is_refused_with_a_clear_message_and_writes_nothing(case, engagement, people,
+                                                                     weasyprint_available):
+    name, make, message = BAD_INPUTS[case]
+    data = make()
+    before = counts()
+    with pytest.raises(ImportRefused) as refused:
+        services.sow_import(actor=people["procurement"], engagement=engagement,
+                            filename=name, data=data)
+    assert message in refused.value.message
+    assert nothing_written(before)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<a/>" + b" " * (70 * 2**20))
+    with pytest.raises(ImportRefused, match="unpacks to more than"):
+        parse_upload("bomb.docx", buf.getvalue())
+
+
+def test_only_people_who_draft_may_import(engagement, people):
+    from common.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        services.sow_import(actor=people["vendor"], engagement=engagement, text="# A\n\nB")
+    assert not SowDocument.objects.exists()
+
+
+def test_import_page_and_api(client, engagement, people, weasyprint_available):
+    from rest_framework.test import APIClient
+
+    client.force_login(people["procurement"])
+    page = client.get(f"/engagements/{engagement.pk}/sows/")
+    assert "Import a vendor's SOW" in page.content.decode()
+    refused = client.post(f"/engagements/{engagement.pk}/sows/import/", {
+        "file": io.BytesIO(b"%PDF-1.7\n\x00garbage"), "title": ""})
+    assert refused.status_code == 400 and "not a readable PDF" in refused.content.decode()
+    upload = io.BytesIO(make_docx())
+    upload.name = "acme.docx"
+    done = client.post(f"/engagements/{engagement.pk}/sows/import/", {"file": upload},
+                       follow=True)
+    body = done.content.decode()
+    assert "Imported “Acme SOW”: 4 sections" in body and "exclusive property of the Vendor" in body
+    assert 'class="finding-mark mark-error"' in body
+    api = APIClient()
+    api.force_authenticate(people["procurement"])
+    pdf = io.BytesIO(make_pdf())
+    pdf.name = "acme.pdf"
+    created = api.post("/api/v1/sows/import/", {"engagement": engagement.pk, "file": pdf},
+                       format="multipart")
+    assert created.status_code == 201 and created.json()["sections"][1]["own"] is True
+    assert created.json()["sections"][0]["number_label"] == "1"
+    text = api.post("/api/v1/sows/import/", {"engagement": engagement.pk,
+                                             "text": "# Fees\n\nPaid in advance."},
+                    format="json")
+    assert text.status_code == 201
+    bad = api.post("/api/v1/sows/import/", {"engagement": engagement.pk,
+                                            "file": io.BytesIO(b"\xd0\xcf\x11\xe0xx")},
+                   format="multipart")
+    assert bad.status_code == 400 and ".doc" in str(bad.json())
+    neither = api.post("/api/v1/sows/import/", {"engagement": engagement.pk}, format="json")
+    assert neither.status_code == 400
