@@ -17,7 +17,7 @@ def _link(plan, name, label, anchor=""):
 
 
 def _milestone_link(plan, m, label):
-    return _link(plan, "ladder", label, f"#milestone-{m['id']}" if m.get("id") else "")
+    return _link(plan, "ladder", label, f"#m-{m['id']}" if m.get("id") else "")
 
 
 def _performers(m):
@@ -43,7 +43,7 @@ def payments_gated(plan):
                                f"Plan: the payment “{p['label']}” {kind}.", "plan",
                                quote="", fix=_link(plan, "payments",
                                                    f"Gate “{p['label']}”",
-                                                   f"#payment-{p['id']}")))
+                                                   f"#p-{p['id']}")))
     internal_gated = [p for p in fixed if any(
         INTERNAL in c["performers"] for c in p["conditions"])]
     if fixed and not internal_gated:
@@ -163,7 +163,7 @@ def ladder_backwards(plan):
     for milestone_id, message in plan.ladder_warnings:
         if message.startswith("No transition milestone"):
             continue  # transition_late says it, with the fix
-        anchor = f"#milestone-{milestone_id}" if milestone_id else ""
+        anchor = f"#m-{milestone_id}" if milestone_id else ""
         out.append(Finding("ownership_backwards", WARNING, f"Plan (ladder): {message}", "plan",
                            fix=_link(plan, "ladder", "Open the ladder", anchor)))
     return out

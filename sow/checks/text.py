@@ -25,6 +25,11 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "check_rules.toml
 # A sentence ends at . ; ! ? followed by a space (so "0.72" or "v1.2" do not split one) or at a
 # line break (list items, table rows).
 SENTENCE = re.compile(r"(?:[^\n.;!?]|[.;!?](?![\s]|$))*(?:[.;!?](?=\s|$)|\n|$)")
+# "No X ... unless / without / until / except Y" states a condition on X.
+CONDITION = re.compile(r"\b(?:unless|without|until|except|other\s+than)\b", re.I)
+NO_UNLESS = re.compile(r"^\W*(?:[\w()./-]+\s+){0,3}?(?:no|nothing|none)\b", re.I)
+CLAUSE_BREAK = re.compile(
+    r"[,:]\s*(?:and|but|while|whereas|so|or|which|who|where)\b|\bwhereas\b|\bbut\b", re.I)
 TERM = re.compile(r"\{([A-Z][A-Z_]+)\}")
 FLAGS = re.I | re.S
 
@@ -55,7 +60,7 @@ class TextRule:
     flagged: str
     formats: tuple
     commit: tuple      # of tuples of compiled patterns
-    flags: tuple       # of (compiled, why, topics, context or None, negatable)
+    flags: tuple       # of (compiled, why, topics, context or None, negatable, unless or None)
 
 
 def _load(path=RULES_FILE):
@@ -68,8 +73,32 @@ def rule_data(path=RULES_FILE):
     return _load(path)
 
 
+# Legal-form suffixes a text often drops when it names a party ("Kraftwerk" for
+# "Kraftwerk Systemtechnik GmbH", "Sunvara" for "Sunvara Infotech Limited").
+LEGAL_FORM = re.compile(r"[\s,]+(?:ltd|limited|plc|llp|llc|inc|corp(?:oration)?|gmbh|ag|se|sa|"
+                        r"s\.?a\.?s?|b\.?v|n\.?v|pvt|private|co|company|group|holdings)\.?$", re.I)
+
+
+def _name_forms(name):
+    """A party's name and the short forms a SOW uses for it: without the legal form, and its
+    first word when that is a distinctive proper name ("Kraftwerk", not "The" or "AI")."""
+    name = name.strip()
+    forms = {name}
+    short = name
+    while LEGAL_FORM.search(short):
+        short = LEGAL_FORM.sub("", short).strip()
+        forms.add(short)
+    first = re.split(r"\s+", short)[0] if short else ""
+    if (len(short.split()) > 1 and len(first) >= 4 and first[:1].isupper()
+            and first.lower() not in {"the", "data", "first", "global", "united", "national",
+                                      "digital", "general", "british", "american"}):
+        forms.add(first)
+    return {f for f in forms if f}
+
+
 def _party(words, names):
-    alternatives = sorted({*(re.escape(n.strip()) for n in names if n and n.strip()), *words},
+    alternatives = sorted({*(re.escape(f) for n in names if n and n.strip()
+                             for f in _name_forms(n)), *words},
                           key=len, reverse=True)
     # "the Supplier's", and the bare apostrophe of a name ending in s ("Kestrel Analytics'")
     return r"(?:the\s+)?(?:" + "|".join(alternatives) + r")(?:['’]s\b|(?<=s)['’])?"
@@ -111,7 +140,8 @@ class Reader:
             commit=tuple(tuple(self._compile(p) for p in group) for group in r.get("commit", [])),
             flags=tuple((self._compile(f["pattern"]), f["why"], tuple(f.get("topics", ())),
                          self._compile(f["context"]) if f.get("context") else None,
-                         f.get("negatable", True))
+                         f.get("negatable", True),
+                         self._compile(f["unless"]) if f.get("unless") else None)
                         for f in r.get("flag", [])),
         )
 
@@ -126,6 +156,8 @@ class Reader:
     def _negated(self, sentence, start, end, s_start):
         """Is the match at [start, end) (offsets in the section) negated in its sentence?"""
         before = sentence[max(0, start - s_start - 40):start - s_start]
+        # A negation does not reach across a new clause ("not assessed, and the Vendor ...").
+        before = CLAUSE_BREAK.split(before)[-1]
         inside = sentence[start - s_start:end - s_start]
         return bool(self.negation.search(before) or self.negated_in_match.search(inside))
 
@@ -137,10 +169,12 @@ class Reader:
         for rule in self.rules:
             if rule.commit and all(self._group_met(group, sentences) for group in rule.commit):
                 credits.add(rule.id)
-            for pattern, why, topics, context, negatable in rule.flags:
+            for pattern, why, topics, context, negatable, unless in rule.flags:
                 for s_start, sentence in sentences:
                     if topics and topic not in topics and not (context and context.search(
                             sentence)):
+                        continue
+                    if unless and unless.search(sentence):
                         continue
                     for m in pattern.finditer(sentence):
                         start, end = s_start + m.start(), s_start + m.end()
@@ -156,10 +190,14 @@ class Reader:
         for s_start, sentence in sentences:
             if self.hedge.search(sentence):
                 continue
+            # "No release goes live without two approvals": a requirement, not a negation.
+            condition = CONDITION.search(sentence)
             for pattern in group:
                 for m in pattern.finditer(sentence):
                     if not self._negated(sentence, s_start + m.start(), s_start + m.end(),
                                          s_start):
+                        return True
+                    if condition and NO_UNLESS.search(sentence[:m.start()]):
                         return True
         return False
 

@@ -132,7 +132,7 @@ def test_a_payment_with_no_gate_falls_due_on_its_date_alone():
                                    "model": "fixed_fee", "conditions": []}]
     [finding] = run_plan(plan(payments=payments))
     assert "“Signature” falls due on its date alone" in finding.message
-    assert finding.fix["url"] == "/p/#payment-4"
+    assert finding.fix["url"] == "/p/#p-4"
     tm = [{"id": 5, "label": "March", "amount": 10, "model": "time_and_materials",
            "conditions": []}]
     assert "no capability objective" in run_plan(plan(payments=tm))[0].message
@@ -143,7 +143,7 @@ def test_the_rehearsal_must_be_performed_by_the_internal_team():
     milestones[0] = {**milestones[0], "criteria": [{"method": "runbook_run",
                                                     "performer": "vendor"}]}
     [finding] = run_plan(plan(milestones=milestones))
-    assert finding.rule == "no_rehearsal_retrain" and finding.fix["url"] == "/l/#milestone-1"
+    assert finding.rule == "no_rehearsal_retrain" and finding.fix["url"] == "/l/#m-1"
 
 
 def test_go_live_must_carry_an_internal_incident_drill():
@@ -152,7 +152,7 @@ def test_go_live_must_carry_an_internal_incident_drill():
                                                     "performer": "internal"}]}
     [finding] = run_plan(plan(milestones=milestones))
     assert (finding.rule, finding.severity) == ("no_incident_drill", "error")
-    assert finding.fix["url"] == "/l/#milestone-2"
+    assert finding.fix["url"] == "/l/#m-2"
 
 
 def test_the_transition_must_end_in_the_last_fifth():
