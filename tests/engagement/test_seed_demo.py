@@ -56,9 +56,12 @@ def test_demo_sow_renders_from_the_library_and_passes_the_check(settings):
 
     settings.DEBUG = True
     call_command("seed_demo")
-    sow = SowDocument.objects.get()
+    sow = SowDocument.objects.get(imported_from="")
     rendered, findings, score = sow_evaluate(sow)
     assert all(r.error is None for r in rendered)
     assert [f for f in findings if f.severity == "error"] == []
     assert score >= 90
     assert sow.versions.count() == 1
+    draft = SowDocument.objects.get(imported_from="pasted text")
+    flagged = {f.rule for f in sow_evaluate(draft)[1] if f.quote and f.source == "text"}
+    assert {"no_client_ownership", "vague_knowledge_transfer", "payments_not_gated"} <= flagged

@@ -209,3 +209,15 @@ def test_import_page_and_api(client, engagement, people, weasyprint_available):
     assert bad.status_code == 400 and ".doc" in str(bad.json())
     neither = api.post("/api/v1/sows/import/", {"engagement": engagement.pk}, format="json")
     assert neither.status_code == 400
+
+
+def test_another_organisation_cannot_import_into_the_engagement(engagement, people):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["other_pm"])
+    before = counts()
+    response = api.post("/api/v1/sows/import/", {"engagement": engagement.pk,
+                                                  "text": "# Fees\n\nDue on signature."},
+                        format="json")
+    assert response.status_code == 404 and nothing_written(before)

@@ -25,6 +25,25 @@ from sow import services as sow_services
 from sow.selectors import fix_clauses
 from sow.services import library_load
 
+# The vendor's draft for the demo, in its own words (imported, then checked).
+VENDOR_DRAFT = """# Statement of Work: Support Assistant
+
+## 1. Services
+The Vendor will fine-tune a language model on the Client's support tickets and deploy it
+behind the Client's help-desk tool.
+
+## 2. Intellectual Property
+All work product, including model weights and training code, is the exclusive property of
+the Vendor. The Client receives a licence to use the model for as long as the support fees
+are paid.
+
+## 3. Knowledge Transfer
+The Vendor will provide training to the Client's staff on an as-needed basis.
+
+## 4. Fees
+Fifty per cent of the fee is due on signature and fifty per cent on go-live.
+"""
+
 DEMO_SOW = [
     "deliverables-by-milestone", "training-repository", "data-contracts", "evaluation-harness",
     "model-registry", "model-card", "monitoring-runbooks", "infrastructure-as-code",
@@ -89,6 +108,7 @@ class Command(BaseCommand):
             self._activate(engagement, users)
             self._progress(ladder, users)
             self._sow(engagement, users)
+            self._vendor_draft(engagement, users)
         return orgs
 
     def _engagement(self, client, vendor, users):
@@ -197,6 +217,11 @@ class Command(BaseCommand):
             amount=Decimal("48000.00"), due_date=engagement.end_date,
             conditions=[{"kind": "criterion", "criterion": drill.pk},
                         {"kind": "milestone", "milestone": handoff.pk}])
+
+    def _vendor_draft(self, engagement, users):
+        """The vendor's own first draft, imported as text: what procurement checks first."""
+        sow_services.sow_import(actor=users["procurement"], engagement=engagement,
+                                title="Vendor's first draft (imported)", text=VENDOR_DRAFT)
 
     def _sow(self, engagement, users):
         """A SOW built from the starter library, its schedules, and one frozen version."""
