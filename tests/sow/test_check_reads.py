@@ -282,3 +282,14 @@ def test_api_check_returns_rule_severity_section_quote_source_and_fix(engagement
     plan_finding = next(f for f in body["findings"] if f["source"] == "plan")
     assert plan_finding["fix"]["kind"] == "link" and plan_finding["fix"]["url"]
     assert {f["source"] for f in body["findings"]} <= {"text", "plan", "library"}
+
+
+def test_the_version_page_shows_who_acknowledged_which_warnings(client, engagement, people):
+    sow = build_sow(engagement, people["procurement"], keys=["two-key-rule"])
+    version = services.sow_freeze(actor=people["procurement"], sow=sow, justification="Pilot",
+                                  acknowledge_warnings=True)
+    client.force_login(people["leader"])
+    body = client.get(f"/engagements/{engagement.pk}/sows/{sow.pk}/versions/"
+                      f"{version.number}/").content.decode()
+    assert "Warnings acknowledged" in body and "By procurement" in body and "“Pilot”" in body
+    assert "no payment milestones are scheduled yet" in body
