@@ -76,7 +76,8 @@ def rule_data(path=RULES_FILE):
 # Legal-form suffixes a text often drops when it names a party ("Kraftwerk" for
 # "Kraftwerk Systemtechnik GmbH", "Sunvara" for "Sunvara Infotech Limited").
 LEGAL_FORM = re.compile(r"[\s,]+(?:ltd|limited|plc|llp|llc|inc|corp(?:oration)?|gmbh|ag|se|sa|"
-                        r"s\.?a\.?s?|b\.?v|n\.?v|pvt|private|co|company|group|holdings)\.?$", re.I)
+                        r"s\.?a\.?s?|b\.?v|n\.?v|pvt|pty|private|co|company|group|holdings|ab|oy|"
+                        r"as|a/s|k\.?k|s\.?r\.?l|s\.?l|ltda|s\.?p\.?a)\.?,?$", re.I)
 
 
 def _name_forms(name):
@@ -101,7 +102,8 @@ def _party(words, names):
                              for f in _name_forms(n)), *words},
                           key=len, reverse=True)
     # "the Supplier's", and the bare apostrophe of a name ending in s ("Kestrel Analytics'")
-    return r"(?:the\s+)?(?:" + "|".join(alternatives) + r")(?:['’]s\b|(?<=s)['’])?"
+    # Not inside a word: "us" is not the end of "status", nor "me" of "time".
+    return r"(?<![\w'’-])(?:the\s+)?(?:" + "|".join(alternatives) + r")(?:['’]s\b|(?<=s)['’])?"
 
 
 class Reader:
