@@ -17,7 +17,7 @@ import statistics
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from common.errors import DomainError
 
@@ -85,6 +85,11 @@ class _Cleaner:
                 continue
             out.append(ch)
         return "".join(out)
+
+
+def clean_title(text):
+    """A title from the file's metadata or name: cleaned like text, one line, bounded."""
+    return " ".join(_Cleaner()(text or "").split())[:MAX_TITLE]
 
 
 def _heading_parts(text):
@@ -221,6 +226,17 @@ def _inspect_docx_zip(data):
         raise ImportRefused(f"This document unpacks to more than {MAX_UNPACKED // 2**20} MB; "
                             "that is not a SOW. Save a copy without embedded media, or paste "
                             "the text.")
+    try:
+        return _inspect_members(zf, infos)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # damaged entries: bad CRC, unknown compression, encryption
+        raise ImportRefused("This file is not a readable Word document (.docx): it may be "
+                            "damaged. Open it in Word, save it again as .docx, or paste the "
+                            "text.") from exc
+
+
+def _inspect_members(zf, infos):
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
         raise ImportRefused("This file is not a Word document (.docx): it has no document "
@@ -246,58 +262,119 @@ def _inspect_docx_zip(data):
     return external
 
 
-def _docx_blocks(document):
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+MAX_PARAGRAPHS = 20_000
 
-    counters = {}
-    for child in document.element.body.iterchildren():
-        if child.tag == f"{W}p":
-            p = Paragraph(child, document)
-            text = p.text.strip()
-            if not text:
-                continue
-            style = (p.style.name if p.style is not None else "") or ""
-            level = None
-            m = re.match(r"(?:heading|titre|überschrift)\s*(\d)", style, re.I)
-            if m:
-                level = int(m.group(1))
-            elif style.lower() == "title":
-                level = 0
-            elif _looks_like_heading(text) and _all_bold(p):
-                level = 1
-            if level is None and NUMBERED.match(text) and _looks_like_heading(text):
-                level = 1
-            if level is None:
-                prefix = "- " if _is_list(p) else ""
-                yield Block("text", prefix + text)
-                continue
-            number = ""
-            if _auto_numbered(p) and not NUMBERED.match(text):
-                depth = max(level, 1)
-                counters[depth] = counters.get(depth, 0) + 1
-                for deeper in [k for k in counters if k > depth]:
-                    counters.pop(deeper)
-                number = ".".join(str(counters.get(d, 1)) for d in range(1, depth + 1))
-            yield Block("heading", text, number)
-        elif child.tag == f"{W}tbl":
-            table = Table(child, document)
+
+def _styles(document):
+    """styleId -> (name, numbered): read once, with numbering inherited through basedOn."""
+    raw = {}
+    for st in document.styles.element.iter(f"{W}style"):
+        sid = st.get(f"{W}styleId")
+        name = st.find(f"{W}name")
+        based = st.find(f"{W}basedOn")
+        raw[sid] = ((name.get(f"{W}val") if name is not None else sid) or "",
+                    _num_pr(st) is not None, based.get(f"{W}val") if based is not None else None)
+    out = {}
+    for sid, (name, numbered, based) in raw.items():
+        seen, parent = {sid}, based
+        while not numbered and parent in raw and parent not in seen:
+            seen.add(parent)
+            numbered, parent = raw[parent][1], raw[parent][2]
+        out[sid] = (name, numbered)
+    return out
+
+
+def _paragraph_text(p):
+    """Everything the paragraph says, wherever Word nests it (runs inside insertions, content
+    controls, smart tags, fields, hyperlinks); deleted text (w:delText) is left out."""
+    parts = []
+    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}delText"):
+        if el.tag == f"{W}t":
+            parts.append(el.text or "")
+        elif el.tag in (f"{W}tab",):
+            parts.append(" ")
+        elif el.tag in (f"{W}br", f"{W}cr"):
+            parts.append("\n")
+    return "".join(parts).strip()
+
+
+def _body_items(parent):
+    """Paragraphs and tables in document order, looking inside content controls and custom
+    XML wrappers at body level."""
+    for child in parent.iterchildren():
+        tag = child.tag
+        if tag in (f"{W}p", f"{W}tbl"):
+            yield child
+        elif tag in (f"{W}sdt", f"{W}customXml", f"{W}sdtContent", f"{W}ins"):
+            yield from _body_items(child.find(f"{W}sdtContent") if tag == f"{W}sdt"
+                                   and child.find(f"{W}sdtContent") is not None else child)
+
+
+def _docx_blocks(document, stats):
+    styles = _styles(document)
+    counters, count = {}, 0
+    body = document.element.body
+    stats["tracked"] = bool(body.find(f".//{W}ins") is not None
+                            or body.find(f".//{W}del") is not None)
+    for el in _body_items(body):
+        count += 1
+        if count > MAX_PARAGRAPHS:
+            raise ImportRefused(f"This document has more than {MAX_PARAGRAPHS:,} paragraphs; "
+                                "that is not a SOW. Split it, or paste the text.")
+        if el.tag == f"{W}tbl":
             rows = []
-            for row in table.rows:
+            for tr in el.iter(f"{W}tr"):
                 cells = []
-                for cell in row.cells:
-                    value = " ".join(cell.text.split())
+                for tc in tr.iter(f"{W}tc"):
+                    value = " ".join(" ".join(_paragraph_text(p) for p in tc.iter(f"{W}p")).split())
                     if not cells or cells[-1] != value:  # merged cells repeat
                         cells.append(value)
                 if any(cells):
                     rows.append(" | ".join(cells))
             if rows:
                 yield Block("text", "\n".join(rows))
+            continue
+        text = _paragraph_text(el)
+        if not text:
+            continue
+        ppr = el.find(f"{W}pPr")
+        style_el = ppr.find(f"{W}pStyle") if ppr is not None else None
+        sid = style_el.get(f"{W}val") if style_el is not None else None
+        style, style_numbered = styles.get(sid, (sid or "", False))
+        numbered = _num_pr(el) is not None or style_numbered
+        level = None
+        m = re.match(r"(?:heading|titre|überschrift)\s*(\d)", style, re.I)
+        if m:
+            level = int(m.group(1))
+        elif style.lower() == "title":
+            level = 0
+        elif _looks_like_heading(text) and _all_bold(el):
+            level = 1
+        if level is None and NUMBERED.match(text) and _looks_like_heading(text):
+            level = 1
+        if level is None:
+            listed = "list" in style.lower() or _num_pr(el) is not None
+            yield Block("text", ("- " if listed else "") + text)
+            continue
+        number = ""
+        if numbered and not NUMBERED.match(text) and level > 0:
+            counters[level] = counters.get(level, 0) + 1
+            for deeper in [k for k in counters if k > level]:
+                counters.pop(deeper)
+            number = ".".join(str(counters.get(d, 1)) for d in range(1, level + 1))
+        yield Block("heading", text, number)
 
 
 def _all_bold(p):
-    runs = [r for r in p.runs if r.text.strip()]
-    return bool(runs) and all(r.bold for r in runs)
+    runs = [r for r in p.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")).strip()]
+    if not runs:
+        return False
+    for r in runs:
+        rpr = r.find(f"{W}rPr")
+        b = rpr.find(f"{W}b") if rpr is not None else None
+        if b is None or b.get(f"{W}val") in ("0", "false"):
+            return False
+    return True
 
 
 def _num_pr(element):
@@ -305,48 +382,25 @@ def _num_pr(element):
     return ppr.find(f"{W}numPr") if ppr is not None else None
 
 
-def _auto_numbered(p):
-    if _num_pr(p._p) is not None:
-        return True
-    style = p.style
-    while style is not None:
-        if _num_pr(style.element) is not None:
-            return True
-        style = style.base_style
-    return False
-
-
-def _is_list(p):
-    style = (p.style.name if p.style is not None else "") or ""
-    return "list" in style.lower() or _num_pr(p._p) is not None
-
-
 def parse_docx(data, filename=""):
     external = _inspect_docx_zip(data)
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-        title = (document.core_properties.title or "").strip()
-        clean = _Cleaner()
-        sections = _sections(list(_docx_blocks(document)), clean)
-    except (PackageNotFoundError, KeyError, ValueError, AttributeError, TypeError) as exc:
-        raise ImportRefused("This Word document could not be read: it may be damaged. Open "
-                            "it in Word, save it again as .docx, or paste the text.") from exc
-    except Exception as exc:  # lxml errors from a malformed part
-        if type(exc).__module__.startswith("lxml"):
-            raise ImportRefused("This Word document could not be read: part of it is not "
-                                "valid XML. Save it again as .docx, or paste the text.") \
-                from exc
-        raise
-    doc = ParsedDocument(title or PurePath(filename).stem or "Imported SOW", sections,
-                         kind="docx", title_given=bool(title))
+    stats = {}
+    document = docx.Document(io.BytesIO(data))
+    title = clean_title((document.core_properties.title or "").strip())
+    clean = _Cleaner()
+    sections = _sections(list(_docx_blocks(document, stats)), clean)
+    doc = ParsedDocument(title or clean_title(PurePath(filename).stem) or "Imported SOW",
+                         sections, kind="docx", title_given=bool(title))
     if external:
         total = sum(external.values())
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(external.items()))
         doc.notes.append(f"Removed {total} external link{'s' if total != 1 else ''} ({kinds}): "
                          "nothing was fetched; the linked words are kept as plain text.")
+    if stats.get("tracked"):
+        doc.notes.append("The document has tracked changes: they were read as accepted "
+                         "(insertions kept, deletions left out). Check them with the vendor.")
     _note_removed(doc, clean)
     return _check_limits(doc)
 
@@ -392,10 +446,10 @@ def parse_pdf(data, filename=""):
         raise ImportRefused("No text layer: this PDF holds only images of pages (a scan, "
                             "perhaps). Export it from the source document or paste the text.")
     clean = _Cleaner()
-    doc = ParsedDocument(title if title and len(title) < MAX_TITLE else
-                         PurePath(filename).stem or "Imported SOW",
+    title = clean_title(title)
+    doc = ParsedDocument(title or clean_title(PurePath(filename).stem) or "Imported SOW",
                          _sections(list(_pdf_blocks(pages)), clean), kind="pdf",
-                         title_given=bool(title and len(title) < MAX_TITLE))
+                         title_given=bool(title))
     _note_removed(doc, clean)
     return _check_limits(doc)
 
@@ -454,6 +508,65 @@ def _join_lines(lines):
     return out
 
 
+# --- isolation -------------------------------------------------------------------------------
+
+PARSE_SECONDS = 30
+PARSE_MEMORY = 1024 * 2**20
+UNREADABLE = ("This file could not be read: it may be damaged or built to be hard to read. "
+              "Export it again from the source document, or paste the text.")
+TOO_HEAVY = ("This file needs too much memory or time to read (a compressed document that "
+             "expands enormously, perhaps). Export it again from the source document, or "
+             "paste the text.")
+
+
+def _run_isolated(kind, filename, data):
+    """In the child process (`python -m sow.importing KIND NAME`, bytes on stdin): cap memory
+    and CPU, parse, print the result as JSON. A hostile file can exhaust this process, never
+    the web worker."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY, PARSE_MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (PARSE_SECONDS, PARSE_SECONDS + 5))
+    try:
+        doc = (parse_pdf if kind == "pdf" else parse_docx)(data, filename)
+        return {"ok": {"title": doc.title, "notes": doc.notes, "kind": doc.kind,
+                       "title_given": doc.title_given,
+                       "sections": [[s.number, s.title, s.text] for s in doc.sections]}}
+    except ImportRefused as exc:
+        return {"refused": exc.message}
+    except MemoryError:
+        return {"refused": TOO_HEAVY}
+    except Exception as exc:  # anything else a malformed file provokes in a parser
+        return {"refused": f"{UNREADABLE} ({type(exc).__name__})"}
+
+
+def _isolated(kind, filename, data):
+    """Parse a binary document in a child Python process, bounded in memory and time."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    try:
+        done = subprocess.run([sys.executable, "-m", "sow.importing", kind, filename or ""],
+                              input=data, capture_output=True, timeout=PARSE_SECONDS,
+                              env=env, cwd=root, check=False)
+        result = json.loads(done.stdout.decode() or "{}")
+    except subprocess.TimeoutExpired as exc:
+        raise ImportRefused(TOO_HEAVY) from exc
+    except ValueError as exc:  # no JSON: the child died (out of memory, CPU limit)
+        raise ImportRefused(TOO_HEAVY) from exc
+    if "refused" in result:
+        raise ImportRefused(result["refused"])
+    if "ok" not in result:
+        raise ImportRefused(TOO_HEAVY)
+    ok = result["ok"]
+    return ParsedDocument(ok["title"], [ImportedSection(*s) for s in ok["sections"]],
+                          ok["notes"], ok["kind"], ok["title_given"])
+
+
 # --- entry point -------------------------------------------------------------------------------
 
 def read_upload(upload):
@@ -475,13 +588,13 @@ def parse_upload(filename, data):
     if not data:
         raise ImportRefused("The file is empty.")
     if data.startswith(b"%PDF-"):
-        return parse_pdf(data, filename)
+        return _isolated("pdf", filename, data)
     if data.startswith(b"PK\x03\x04"):
         if name.endswith((".docm", ".dotm")):
             raise ImportRefused("This document is macro-enabled (.docm), and Offramp does not "
                                 "import documents with macros. Save it as a plain .docx, or "
                                 "paste the text.")
-        return parse_docx(data, filename)
+        return _isolated("docx", filename, data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused("This is an old Word document (.doc) or another binary Office "
                             "file. Save it as .docx (or export a PDF) and upload that.")
@@ -503,3 +616,10 @@ def parse_upload(filename, data):
     raise ImportRefused("Offramp imports Word documents (.docx), PDFs with a text layer, and "
                         "plain text or Markdown (.txt, .md). Save the SOW in one of those, or "
                         "paste its text.")
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(_run_isolated(sys.argv[1], sys.argv[2], sys.stdin.buffer.read())))

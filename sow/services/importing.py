@@ -10,7 +10,7 @@ from engagement.audit import audit_record
 from engagement.rules import require
 
 from ..checks.text import reader_for
-from ..importing import MAX_TITLE, parse_text, parse_upload
+from ..importing import MAX_TITLE, clean_title, parse_text, parse_upload
 from ..models import Category, SowDocument, SowSection
 
 MAX_PASTE = 500_000
@@ -47,17 +47,18 @@ def sow_import(*, actor, engagement, filename="", data=None, text=None, title=""
         parsed = parse_upload(filename, data)
         raw = data
         source = (filename or "uploaded file")[:255]
-    doc_title = (title.strip() or parsed.title or "Imported SOW")[:MAX_TITLE]
+    doc_title = clean_title(title) or parsed.title or "Imported SOW"
     sow = SowDocument(engagement=engagement, title=doc_title, updated_by=actor,
                       imported_from=source, import_notes=parsed.notes)
     sow.full_clean()
     sow.save()
-    sections = [SowSection(sow=sow, position=i, title=s.title or "Untitled section",
-                           number_label=s.number, override_body=s.text,
+    # The parser has cleaned the text, headings and numbers already (invisible characters
+    # removed, lengths bounded), so the rows go in with one statement.
+    sections = [SowSection(sow=sow, position=i,
+                           title=clean_title(s.title)[:MAX_TITLE] or "Untitled section",
+                           number_label=s.number[:20], override_body=s.text,
                            category=_category(s.title))
                 for i, s in enumerate(parsed.sections, start=1)]
-    for s in sections:
-        s.full_clean(exclude=["sow"])
     SowSection.objects.bulk_create(sections)
     audit_record(engagement=engagement, actor=actor, verb="sow.imported", obj=sow,
                  after={"title": sow.title, "source": source, "kind": parsed.kind,

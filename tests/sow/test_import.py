@@ -221,3 +221,156 @@ def test_another_organisation_cannot_import_into_the_engagement(engagement, peop
                                                   "text": "# Fees\n\nDue on signature."},
                         format="json")
     assert response.status_code == 404 and nothing_written(before)
+
+
+# --- hostile and unusual files (review findings) -------------------------------------------------
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_text_in_content_controls_insertions_smart_tags_and_fields_is_kept(engagement,
+                                                                           people):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_heading("1. Terms", 1)
+    body = d.element.body
+    body.insert(len(body) - 1, parse_xml(
+        f"<w:sdt {W_NS}><w:sdtContent><w:p><w:r><w:t>All work product is the exclusive "
+        "property of the Vendor.</w:t></w:r></w:p></w:sdtContent></w:sdt>"))
+    p = d.add_paragraph("Fees are ")
+    p._p.append(parse_xml(f'<w:ins {W_NS} w:id="1" w:author="v" w:date="2026-01-01T00:00:00Z">'
+                          "<w:r><w:t>payable on signature</w:t></w:r></w:ins>"))
+    p._p.append(parse_xml(f'<w:del {W_NS} w:id="2" w:author="v" w:date="2026-01-01T00:00:00Z">'
+                          "<w:r><w:delText>after acceptance</w:delText></w:r></w:del>"))
+    p2 = d.add_paragraph("Support ")
+    p2._p.append(parse_xml(f'<w:smartTag {W_NS} w:uri="u" w:element="e"><w:r><w:t>as needed'
+                           "</w:t></w:r></w:smartTag>"))
+    p3 = d.add_paragraph("Runbooks ")
+    p3._p.append(parse_xml(f'<w:fldSimple {W_NS} w:instr="QUOTE x"><w:r><w:t>on request</w:t>'
+                           "</w:r></w:fldSimple>"))
+    buf = io.BytesIO()
+    d.save(buf)
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                              filename="hidden.docx", data=buf.getvalue())
+    text = sow.sections.get().override_body
+    assert "exclusive property of the Vendor" in text and "payable on signature" in text
+    assert "as needed" in text and "on request" in text and "after acceptance" not in text
+    assert any("tracked changes" in n for n in sow.import_notes)
+
+
+def _rezip(data, change):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item.filename))
+    raw = bytearray(buf.getvalue())
+    change(raw)
+    return bytes(raw)
+
+
+def _flip_first_crc(raw):
+    at = raw.find(b"PK\x01\x02")  # the central directory's first entry
+    raw[at + 16] ^= 0xFF
+
+
+def _mark_encrypted(raw):
+    at = raw.find(b"PK\x01\x02")
+    raw[at + 8] |= 0x01
+
+
+def _pdf(objects):
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + o + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for o in offsets:
+        out.write(b"%010d 00000 n \n" % o)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _page_pdf(contents, media=b"[0 0 612 792]"):
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox " + media
+                 + b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+                 contents, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+
+
+def _stream(data, extra=b""):
+    return b"<< /Length %d %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+def _flate_bomb(gigabytes=1.5):
+    import zlib
+
+    z = zlib.compressobj(9)
+    chunk = b" " * 2**20
+    data = b"".join(z.compress(chunk) for _ in range(int(gigabytes * 1024))) + z.flush()
+    return _page_pdf(_stream(data, b"/Filter /FlateDecode"))
+
+
+def _many_paragraphs(n=200_000):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(make_docx())) as src, \
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                para = b"<w:p><w:r><w:t>clause text</w:t></w:r></w:p>"
+                content = content.replace(b"<w:body>", b"<w:body>" + para * n, 1)
+            out.writestr(item, content)
+    return buf.getvalue()
+
+
+HOSTILE = {
+    "bad crc in the zip": ("a.docx", lambda: _rezip(make_docx(), _flip_first_crc), "damaged"),
+    "encrypted zip entry": ("a.docx", lambda: _rezip(make_docx(), _mark_encrypted),
+                            "damaged"),
+    "media box not a box": ("a.pdf", lambda: _page_pdf(_stream(
+        b"BT /F1 12 Tf 72 720 Td (Fees are due on signature) Tj ET"), b"(abc)"), "read"),
+    "flate bomb": ("bomb.pdf", _flate_bomb, "Export it again"),
+    "200,000 paragraphs": ("many.docx", _many_paragraphs, "paragraphs"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_files_are_refused_in_a_bounded_process_and_write_nothing(case, engagement,
+                                                                         people):
+    import resource
+    import time
+
+    name, make, message = HOSTILE[case]
+    data = make()
+    before, started = counts(), time.monotonic()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ImportRefused) as refused:
+        services.sow_import(actor=people["procurement"], engagement=engagement,
+                            filename=name, data=data)
+    assert message in refused.value.message and nothing_written(before)
+    assert time.monotonic() - started < 40
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+    assert grown < 300 * 1024, "the parse ran outside this process"
+
+
+def test_a_title_with_invisible_characters_is_cleaned_not_a_crash(engagement, people):
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "Acme\u202e SOW\u200b"
+    d.add_heading("1. Scope", 1)
+    d.add_paragraph("A model.")
+    buf = io.BytesIO()
+    d.save(buf)
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                              filename="t.docx", data=buf.getvalue(), title="")
+    assert sow.title == "Acme SOW"
+    sow2 = services.sow_import(actor=people["procurement"], engagement=engagement,
+                               text="# A\n\nB", title="Mine\u202e")
+    assert sow2.title == "Mine"
