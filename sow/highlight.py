@@ -16,15 +16,17 @@ def _pattern(quote):
 
 
 def highlight(fragment, marks):
-    """`marks`: [(quote, css class, element id, title)]; each quote is marked once."""
+    """`marks`: [(quote, css class, element id, title)], in the order the quotes appear; each
+    is marked once, at the first occurrence not marked already (the same phrase quoted twice
+    marks its first and its second occurrence)."""
     pieces = TAG.split(fragment)
     for quote, css, element_id, title in marks:
         pattern = _pattern(quote)
         if pattern is None:
             continue
         for i, piece in enumerate(pieces):
-            if i % 2 or not piece:
-                continue  # a tag
+            if i % 2 or not piece or (i and pieces[i - 1].startswith("<mark ")):
+                continue  # a tag, or text already marked
             text = html.unescape(piece)
             m = pattern.search(text)
             if not m:

@@ -104,7 +104,8 @@ def _mark_findings(rendered):
     for r in rendered:
         marks = [(f.quote, f"finding-mark mark-{f.severity}"
                   + (" empty-spot" if f.rule == "empty_data" else ""),
-                  f"mark-{f.key}", f.message) for f in r.findings if f.quote]
+                  f"mark-{f.key}", f.message)
+                 for f in sorted(r.findings, key=lambda f: f.start or 0) if f.quote]
         r.marked_html = highlight(r.html, marks) if marks else r.html
 
 
@@ -274,10 +275,12 @@ def sow_freeze(request, pk, sow_pk):
     form = FreezeForm(request.POST)
     form.is_valid()
     acknowledged = bool(form.cleaned_data.get("acknowledge_warnings"))
+    # The warnings the page showed: one that appeared since is not acknowledged by this tick.
+    keys = request.POST.getlist("acknowledged") if acknowledged else []
     try:
         version = services.sow_freeze(actor=request.user, sow=sow,
                                       justification=form.cleaned_data.get("justification", ""),
-                                      acknowledge_warnings=acknowledged,
+                                      acknowledge_warnings=keys if acknowledged else False,
                                       expected_version=form.cleaned_data.get("sow_version"))
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -83,6 +83,10 @@ class FreezeSerializer(serializers.Serializer):
         required=False, default=False,
         help_text="Warnings are never passed silently: acknowledge them (recorded with who, "
                   "when and the justification).")
+    acknowledged = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False,
+        help_text="The keys of the warnings you read (from the check); a warning not among "
+                  "them refuses the freeze. Without it, acknowledge_warnings covers all.")
     version = serializers.IntegerField(required=False)
 
 

@@ -166,8 +166,11 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         data.is_valid(raise_exception=True)
         version = services.sow_freeze(actor=request.user, sow=sow,
                                       justification=data.validated_data["justification"],
-                                      acknowledge_warnings=data.validated_data[
-                                          "acknowledge_warnings"],
+                                      acknowledge_warnings=(
+                                          data.validated_data["acknowledged"]
+                                          if data.validated_data["acknowledge_warnings"]
+                                          and "acknowledged" in data.validated_data
+                                          else data.validated_data["acknowledge_warnings"]),
                                       expected_version=self._expected(request,
                                                                       data.validated_data))
         return Response(SowVersionSerializer(version).data, status=status.HTTP_201_CREATED)

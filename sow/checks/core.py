@@ -42,6 +42,9 @@ class PlanFacts:
     raci_warnings: list = field(default_factory=list)
     ladder_warnings: list = field(default_factory=list)
     links: dict = field(default_factory=dict)
+    currency: str = ""
+    # (start, end) of each quarter, as activation counts them (end not included).
+    quarters: list = field(default_factory=list)
 
 
 @dataclass
@@ -79,7 +82,8 @@ class Finding:
     @property
     def key(self):
         """A stable id for acknowledging this finding (same finding, same key)."""
-        raw = f"{self.rule}|{self.source}|{self.section_id}|{self.quote}|{self.message}"
+        raw = (f"{self.rule}|{self.source}|{self.section_id}|{self.quote}|{self.start}|"
+               f"{self.message}")
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     @property

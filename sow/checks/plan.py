@@ -50,54 +50,79 @@ def payments_gated(plan):
         share = sum(p["amount"] for p in fixed)
         out.append(Finding(
             "payments_not_gated", ERROR,
-            f"Plan: none of the fixed-fee payments ({share} in all) waits for a criterion "
-            "performed by the client's team; money flows on the vendor's own work.", "plan",
+            f"Plan: none of the fixed-fee payments ({plan.currency} {share:,} in all) waits for "
+            "a criterion or knowledge-transfer acceptance "
+            "that the client's team performs; money flows on the vendor's own work.", "plan",
             fix=payments_link))
     return out
+
+
+INTERNALLY_RUN = ("internal_leads", "internal_runs")
+
+
+def _rehearsal_problem(rehearsal, go_live):
+    """Why this rehearsal would not prove the internal team can retrain, or "" (the ladder's
+    own go-live rule: before go-live, run by the internal team, every criterion performed by
+    it)."""
+    performers = _performers(rehearsal)
+    if go_live is not None and rehearsal["position"] > go_live["position"]:
+        return "comes after go-live on the ladder"
+    if rehearsal["ownership"] not in INTERNALLY_RUN:
+        return "is not run by the internal team (internal leads or internal runs)"
+    if not performers:
+        return "has no acceptance criteria"
+    if any(p != INTERNAL for p in performers):
+        return "has criteria performed by the vendor"
+    return ""
 
 
 def rehearsal_internal(plan):
     if not plan.milestones:
         return []
-    rehearsal = next((m for m in plan.milestones if m["kind"] == "rehearsal_retrain"), None)
-    if rehearsal is None:
+    rehearsals = [m for m in plan.milestones if m["kind"] == "rehearsal_retrain"]
+    if not rehearsals:
         return [Finding("no_rehearsal_retrain", ERROR,
                         "Plan: the ladder has no rehearsal-retrain milestone, so nothing "
                         "gates go-live on the client's team retraining the model.", "plan",
                         fix=_link(plan, "ladder", "Add a rehearsal milestone to the ladder"))]
-    performers = _performers(rehearsal)
-    if not performers or INTERNAL not in performers or any(p != INTERNAL for p in performers):
-        who = ("has no acceptance criteria" if not performers
-               else "has criteria performed by the vendor")
-        return [Finding("no_rehearsal_retrain", ERROR,
-                        f"Plan: the rehearsal milestone “{rehearsal['title']}” {who}; the "
-                        "rehearsal counts only when the client's team performs it.", "plan",
-                        fix=_milestone_link(plan, rehearsal,
-                                            f"Set the performers on “{rehearsal['title']}”"))]
-    return []
+    go_lives = [m for m in plan.milestones if m["kind"] == "go_live"]
+    first_go_live = min(go_lives, key=lambda m: m["position"]) if go_lives else None
+    problems = [(r, _rehearsal_problem(r, first_go_live)) for r in rehearsals]
+    if any(not problem for _, problem in problems):
+        return []  # one rehearsal that proves it is enough (a vendor dry run may come first)
+    rehearsal, problem = problems[-1]
+    return [Finding("no_rehearsal_retrain", ERROR,
+                    f"Plan: the rehearsal milestone “{rehearsal['title']}” {problem}; go-live "
+                    "cannot be accepted until the client's team has really retrained the "
+                    "model.", "plan",
+                    fix=_milestone_link(plan, rehearsal, f"Fix “{rehearsal['title']}”"))]
 
 
 def go_live_drill(plan):
     if not plan.milestones:
         return []
-    go_live = next((m for m in plan.milestones if m["kind"] == "go_live"), None)
-    if go_live is None:
+    go_lives = [m for m in plan.milestones if m["kind"] == "go_live"]
+    if not go_lives:
         return [Finding("no_incident_drill", ERROR,
                         "Plan: the ladder has no go-live milestone to carry the incident "
                         "drill.", "plan", fix=_link(plan, "ladder", "Open the ladder"))]
-    drills = [c for c in go_live["criteria"] if c["method"] == "incident_drill"]
-    if not drills:
-        return [Finding("no_incident_drill", ERROR,
-                        f"Plan: go-live (“{go_live['title']}”) has no incident-drill "
-                        "acceptance criterion; the drill is what proves the runbooks work.",
-                        "plan", fix=_milestone_link(
-                            plan, go_live, f"Add a drill criterion to “{go_live['title']}”"))]
-    if not any(c["performer"] == INTERNAL for c in drills):
-        return [Finding("no_incident_drill", ERROR,
-                        f"Plan: the incident drill on “{go_live['title']}” is performed by "
-                        "the vendor; the client's on-call team must run it.", "plan",
-                        fix=_milestone_link(plan, go_live, "Set the drill's performer"))]
-    return []
+    out = []
+    for go_live in go_lives:
+        drills = [c for c in go_live["criteria"] if c["method"] == "incident_drill"]
+        if not drills:
+            out.append(Finding(
+                "no_incident_drill", ERROR,
+                f"Plan: go-live (“{go_live['title']}”) has no incident-drill acceptance "
+                "criterion; the drill is what proves the runbooks work.", "plan",
+                fix=_milestone_link(plan, go_live,
+                                    f"Add a drill criterion to “{go_live['title']}”")))
+        elif not any(c["performer"] == INTERNAL for c in drills):
+            out.append(Finding(
+                "no_incident_drill", ERROR,
+                f"Plan: the incident drill on “{go_live['title']}” is performed by the vendor; "
+                "the client's on-call team must run it.", "plan",
+                fix=_milestone_link(plan, go_live, "Set the drill's performer")))
+    return out
 
 
 def transition_late(plan):
@@ -112,21 +137,6 @@ def transition_late(plan):
                     fix=_link(plan, "ladder", "Mark or move a transition milestone"))]
 
 
-def _quarters(start, end):
-    out, q = [], start
-    while q <= end:
-        nxt = _add_months(q, 3)
-        out.append((q, min(end, nxt - dt.timedelta(days=1))))
-        q = nxt
-    return out
-
-
-def _add_months(d, months):
-    month = d.month - 1 + months
-    year, month = d.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(d.day, 28))
-
-
 def retainer_offramp(plan):
     if plan.format != "retainer":
         return []
@@ -136,14 +146,14 @@ def retainer_offramp(plan):
                            "Plan: the retainer has no off-ramp date.", "plan",
                            fix=_link(plan, "engagement_edit", "Set the off-ramp date",
                                      "#id_off_ramp_date")))
-    end = plan.off_ramp_date or plan.end_date
-    if plan.start_date and end:
+    if plan.quarters:
         targets = [k["target_date"] for k in plan.kpis
                    if k["layer"] == "capability" and k["target_date"]]
-        empty = [(a, b) for a, b in _quarters(plan.start_date, end)
-                 if not any(a <= t <= b for t in targets)]
+        # The same quarters and test as activation (kpis.services): start inclusive, end not.
+        empty = [(a, b) for a, b in plan.quarters if not any(a <= t < b for t in targets)]
         if empty:
-            listed = ", ".join(f"{a:%d %b %Y}–{b:%d %b %Y}" for a, b in empty[:4])
+            listed = ", ".join(f"{a:%d %b %Y}–{b - dt.timedelta(days=1):%d %b %Y}"
+                               for a, b in empty[:4])
             more = f" and {len(empty) - 4} more" if len(empty) > 4 else ""
             out.append(Finding(
                 "retainer_without_offramp", ERROR,

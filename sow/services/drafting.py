@@ -1,6 +1,7 @@
 """Drafting a SOW: sections from the library or generated schedules, edits, order, preview."""
 
 from django.db import transaction
+from django.db.models import F
 
 from common.errors import ConflictError, DomainError, RuleViolation
 from common.versioning import create_clean
@@ -79,8 +80,7 @@ def _category_position(sow, category):
 
 def _make_room(sow, position):
     """Shift the sections at `position` and after down by one (positions stay 1..n)."""
-    for s in sow.sections.filter(position__gte=position).order_by("-position"):
-        SowSection.objects.filter(pk=s.pk).update(position=s.position + 1)
+    sow.sections.filter(position__gte=position).update(position=F("position") + 1)
 
 
 @transaction.atomic
@@ -167,14 +167,20 @@ def sow_section_replace(*, actor, section, clause_version, expected_version=None
         raise RuleViolation(f"Version {clause_version.number} of that clause is "
                             f"{clause_version.get_status_display().lower()}; SOWs use published "
                             "versions only.", rule="clause_not_published")
+    twin = sow.sections.filter(clause_version__clause=clause_version.clause).exclude(
+        pk=section.pk).first()
+    if twin is not None:
+        raise RuleViolation(f"“{clause_version.clause.title}” is already section {twin.position} "
+                            "of this SOW; remove this section instead, or edit it.",
+                            rule="clause_already_present")
     before = {"section": section.pk, "heading": section.heading,
               "number_label": section.number_label,
               "clause_version": str(section.clause_version) if section.clause_version_id
               else "", "text": section.override_body}
+    # It keeps its place and its number in the original's numbering.
     section.clause_version = clause_version
-    section.override_body = section.title = section.number_label = section.category = ""
-    section.save(update_fields=["clause_version", "override_body", "title", "number_label",
-                                "category"])
+    section.override_body = section.title = section.category = ""
+    section.save(update_fields=["clause_version", "override_body", "title", "category"])
     _touch(sow, actor)
     audit_record(engagement=sow.engagement, actor=actor, verb="sow.section_replaced", obj=sow,
                  before=before, after={"section": section.pk,

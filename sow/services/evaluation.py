@@ -10,6 +10,7 @@ from engagement.models import Engagement, Milestone
 from engagement.services.ladder import ladder_warnings
 from engagement.services.raci import raci_warnings
 from kpis import selectors as kpi_selectors
+from kpis import services as kpi_services
 from payments import selectors as payment_selectors
 
 from ..checks import PlanFacts, SectionFacts, SowFacts, run_checks, score
@@ -38,6 +39,10 @@ class RenderedSection:
     empty_spots: list = field(default_factory=list)
     text: str = ""
     findings: list = field(default_factory=list)
+    # The number shown: the original document's for an imported section; in a SOW that
+    # keeps an original numbering, a section added to it takes the number before it plus a
+    # letter (2a, 2b), so no two sections share a number.
+    label: str = ""
 
     @property
     def key(self):
@@ -46,11 +51,6 @@ class RenderedSection:
         if self.section.is_own:
             return f"own:{self.section.pk}"
         return self.section.clause_version.clause.key
-
-    @property
-    def label(self):
-        """The number shown: the original document's for an imported section."""
-        return self.section.number_label or str(self.number)
 
 
 def own_html(text):
@@ -77,7 +77,23 @@ def render_sections(sections, context):
                 spots = empty_loops(body, context)
         out.append(RenderedSection(s, number, s.heading, html, body, error, spots,
                                    check_text(html)))
+    _label(out)
     return out
+
+
+def _label(rendered):
+    if not any(r.section.number_label for r in rendered):
+        for r in rendered:
+            r.label = str(r.number)
+        return
+    last, letter = "0", 0
+    for r in rendered:
+        if r.section.number_label:
+            last, letter = r.section.number_label, 0
+            r.label = last
+        else:
+            r.label = f"{last}{chr(ord('a') + letter % 26)}"
+            letter += 1
 
 
 def _section_facts(r):
@@ -110,6 +126,7 @@ def plan_facts(engagement):
     return PlanFacts(
         format=e.format, length_weeks=e.length_weeks, start_date=e.start_date,
         end_date=e.end_date, off_ramp_date=e.off_ramp_date, milestones=ladder,
+        currency=e.currency, quarters=kpi_services.quarters(e),
         payments=payment_selectors.gate_facts(e.pk),
         kpis=[{"layer": k.layer, "target_date": k.target_date}
               for k in kpi_selectors.kpis_for(engagement=e)],

@@ -26,9 +26,10 @@ def sow_freeze(*, actor, sow, justification="", acknowledge_warnings=False,
 
     1. lock the SOW (a stale editor is a conflict); 2. render every section — any template
     error refuses the freeze; 3. run the check — error findings need a written justification,
-    and warnings are never passed silently: they need `acknowledge_warnings` and the written
-    why; 4. store HTML, SHA-256 and the source structure, with who acknowledged which
-    warnings, when and why; 5. audit `sow.warnings_acknowledged` and `sow.frozen`.
+    and warnings are never passed silently: they need `acknowledge_warnings` (True, or the
+    keys of the warnings the person read: one not among them refuses) and the written why;
+    4. store HTML, SHA-256 and the source structure, with who acknowledged which warnings,
+    when and why; 5. audit `sow.warnings_acknowledged` and `sow.frozen`.
     """
     require(actor, "sow.draft_sow", sow.engagement)
     sow = _lock_sow(sow, expected_version)
@@ -53,6 +54,15 @@ def sow_freeze(*, actor, sow, justification="", acknowledge_warnings=False,
             "(" + "; ".join(f.message for f in warnings[:3])
             + ("; …" if len(warnings) > 3 else "") + "). Acknowledge them to freeze anyway.",
             rule="warnings_unacknowledged")
+    if warnings and not isinstance(acknowledge_warnings, bool):
+        # The keys of the warnings the person read: any other is new since then.
+        unseen = [f for f in warnings if f.key not in set(acknowledge_warnings)]
+        if unseen:
+            raise RuleViolation(
+                f"{len(unseen)} warning{'s' if len(unseen) != 1 else ''} appeared since you read "
+                "the check (" + "; ".join(f.message for f in unseen[:3]) + "). Read "
+                f"{'them' if len(unseen) != 1 else 'it'} and acknowledge again.",
+                rule="warnings_changed")
     if warnings and not justification.strip():
         raise RuleViolation("Say why you freeze with these warnings: the acknowledgement is "
                             "recorded with your reason.", rule="justification_required")
@@ -75,6 +85,7 @@ def sow_freeze(*, actor, sow, justification="", acknowledge_warnings=False,
             if r.section.clause_version_id else None,
             "schedule": r.section.schedule, "override": bool(r.section.override_body),
             "own": r.section.is_own, "number_label": r.section.number_label,
+            "label": r.label,
             "body": r.body, "html": r.html,
         } for r in rendered],
         "check": {"score": check_score, "findings": [f.as_dict() for f in findings],

@@ -40,7 +40,8 @@ def test_procurement_imports_a_vendor_docx_fixes_a_flag_and_freezes(page, people
     expect(marks.nth(2)).to_have_text("on signature")
 
     flag = page.locator(".finding").filter(has_text="exclusive property of the Vendor")
-    flag.get_by_role("button", name=re.compile("Replace this section")).click()
+    flag.get_by_text("Replace this section…").click()
+    flag.get_by_role("button", name=re.compile("Replace this section with")).click()
     expect(page.get_by_role("status")).to_contain_text("replaced by “Client ownership")
     expect(sections).to_contain_text("2. Client ownership of code, configuration and documents")
     expect(sections.locator("mark.mark-error")).to_have_count(2)

@@ -146,6 +146,38 @@ def test_the_rehearsal_must_be_performed_by_the_internal_team():
     assert finding.rule == "no_rehearsal_retrain" and finding.fix["url"] == "/l/#m-1"
 
 
+def test_a_rehearsal_after_go_live_or_led_by_the_vendor_does_not_count():
+    milestones = plan().milestones
+    late = {**milestones[0], "position": 5}
+    [finding] = run_plan(plan(milestones=[late, milestones[1], milestones[2]]))
+    assert "comes after go-live" in finding.message
+    led = {**milestones[0], "ownership": "vendor_leads"}
+    [finding] = run_plan(plan(milestones=[led, milestones[1], milestones[2]]))
+    assert "not run by the internal team" in finding.message
+
+
+def test_a_vendor_dry_run_before_the_internal_rehearsal_is_fine():
+    milestones = plan().milestones
+    dry_run = {**milestones[0], "id": 7, "title": "Vendor dry run", "position": 0,
+               "ownership": "vendor_leads",
+               "criteria": [{"method": "runbook_run", "performer": "vendor"}]}
+    assert run_plan(plan(milestones=[dry_run, *milestones])) == []
+
+
+def test_a_fee_gated_on_knowledge_transfer_acceptance_is_capability_gated():
+    payments = [{"id": 1, "label": "KT accepted", "amount": 100, "model": "fixed_fee",
+                 "conditions": [{"kind": "deliverable", "performers": ["internal"]}]}]
+    assert run_plan(plan(payments=payments)) == []
+
+
+def test_every_go_live_must_carry_the_drill():
+    milestones = plan().milestones
+    second = {**milestones[1], "id": 8, "title": "Go-live 2", "position": 4,
+              "criteria": [{"method": "ci_log", "performer": "internal"}]}
+    [finding] = run_plan(plan(milestones=[*milestones, second]))
+    assert "Go-live 2" in finding.message
+
+
 def test_go_live_must_carry_an_internal_incident_drill():
     milestones = plan().milestones
     milestones[1] = {**milestones[1], "criteria": [{"method": "ci_log",
@@ -162,14 +194,22 @@ def test_the_transition_must_end_in_the_last_fifth():
     assert (finding.rule, finding.severity) == ("no_transition_plan", "warning")
 
 
+def _quarters(start, weeks):
+    return [(start + dt.timedelta(weeks=w), start + dt.timedelta(weeks=min(w + 13, weeks)))
+            for w in range(0, weeks, 13)]
+
+
 def test_a_retainer_needs_an_off_ramp_date_and_a_capability_target_each_quarter():
-    findings = run_plan(plan(format="retainer", end_date=dt.date(2027, 12, 31)))
+    start = dt.date(2027, 1, 4)
+    quarters = _quarters(start, 52)
+    findings = run_plan(plan(format="retainer", quarters=quarters))
     assert [f.rule for f in findings] == ["retainer_without_offramp"] * 2
     assert findings[0].fix["url"] == "/e/#id_off_ramp_date"
     assert "4 quarters" in findings[1].message
-    kpis = [{"layer": "capability", "target_date": dt.date(2027, m, 15)}
-            for m in (2, 5, 8, 11)]
-    quiet = run_plan(plan(format="retainer", off_ramp_date=dt.date(2027, 12, 31), kpis=kpis))
+    # Targets on each quarter's first day, as activation accepts them (13-week quarters).
+    kpis = [{"layer": "capability", "target_date": a} for a, _ in quarters]
+    quiet = run_plan(plan(format="retainer", off_ramp_date=dt.date(2027, 12, 31), kpis=kpis,
+                          quarters=quarters))
     assert quiet == []
 
 
@@ -293,3 +333,64 @@ def test_the_version_page_shows_who_acknowledged_which_warnings(client, engageme
                       f"{version.number}/").content.decode()
     assert "Warnings acknowledged" in body and "By procurement" in body and "“Pilot”" in body
     assert "no payment milestones are scheduled yet" in body
+
+
+def test_replacing_with_a_clause_already_in_the_sow_is_refused(engagement, people):
+    from common.errors import RuleViolation
+
+    services.library_load()
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement, text=(
+        "1. Support\n\nTraining as needed.\n\n2. Help\n\nWorkshops upon request."))
+    fix = fix_clauses(["knowledge-transfer-plan"])["knowledge-transfer-plan"]
+    first, second = sow.sections.order_by("position")
+    services.sow_section_replace(actor=people["procurement"], section=first,
+                                 clause_version=fix)
+    with pytest.raises(RuleViolation) as refused:
+        services.sow_section_replace(actor=people["procurement"], section=second,
+                                     clause_version=fix)
+    assert refused.value.rule == "clause_already_present"
+    second.refresh_from_db()
+    assert second.is_own and "Workshops upon request" in second.override_body
+
+
+def test_the_same_phrase_twice_gets_two_findings_two_keys_and_two_marks(client, engagement,
+                                                                        people):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement, text=(
+        "# Support\n\nTraining as needed. Coaching as needed."))
+    quoted = [f for f in findings_of(sow) if f.rule == "vague_knowledge_transfer" and f.quote]
+    assert len(quoted) == 2 and len({f.key for f in quoted}) == 2
+    client.force_login(people["procurement"])
+    body = client.get(sow.get_absolute_url()).content.decode()
+    assert body.count('class="finding-mark mark-error"') == 2
+    assert "<mark" not in body.split('class="finding-mark mark-error"')[1].split("</mark>")[0]
+
+
+def test_sections_added_to_an_imported_sow_never_share_its_numbers(engagement, people):
+    services.library_load()
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement, text=(
+        "1 Scope\n\nA model.\n\n2 Intellectual Property\n\nThe client owns the code.\n\n"
+        "3 Fees\n\nPaid on acceptance."))
+    fix = fix_clauses(["evaluation-harness"])["evaluation-harness"]
+    services.sow_section_add(actor=people["procurement"], sow=sow, clause_version=fix,
+                             placement="category")
+    labels = [r.label for r in services.sow_evaluate(sow)[0]]
+    assert len(labels) == len(set(labels)) and labels[0] == "1"
+    version = services.sow_freeze(actor=people["procurement"], sow=sow, justification="x",
+                                  acknowledge_warnings=True)
+    assert [s["label"] for s in version.source["sections"]] == labels
+
+
+def test_a_warning_that_appears_after_the_page_was_read_is_not_acknowledged(engagement,
+                                                                           people):
+    from common.errors import RuleViolation
+
+    ladder_generate(actor=people["pm"], engagement=engagement)
+    sow = build_sow(engagement, people["procurement"], keys=["two-key-rule"])
+    seen = [f.key for f in findings_of(sow) if f.severity == "warning"]
+    Milestone.objects.filter(engagement=engagement).delete()  # the plan changes: "no ladder"
+    new = [f for f in findings_of(sow) if f.severity == "warning" and f.key not in seen]
+    assert new
+    with pytest.raises(RuleViolation) as refused:
+        services.sow_freeze(actor=people["procurement"], sow=sow, justification="x",
+                            acknowledge_warnings=seen)
+    assert refused.value.rule == "warnings_changed" and not sow.versions.exists()

@@ -76,9 +76,10 @@ def test_freeze_with_errors_asks_for_justification_then_shows_the_version(client
         "sow_version": sow.version, "justification": " "}, follow=True)
     assert response.redirect_chain[-1][0].endswith("#freeze-h")
     assert "needs a written justification" in response.content.decode()
+    seen = [f.key for f in services.sow_evaluate(sow)[1] if f.severity == "warning"]
     response = client.post(editor_url(sow) + "freeze/", {
         "sow_version": sow.version, "justification": "Early draft for discussion",
-        "acknowledge_warnings": "on"}, follow=True)
+        "acknowledge_warnings": "on", "acknowledged": seen}, follow=True)
     body = response.content.decode()
     assert "Version 1 frozen" in body and "Request approval of version 1" in body
     assert SowVersion.objects.get().justification == "Early draft for discussion"
