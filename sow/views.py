@@ -29,7 +29,6 @@ from .forms import (
     SowCreateForm,
 )
 from .highlight import highlight
-from .importing import read_upload
 from .models import Category, Schedule, SowSection, SowVersion
 from .redline import diff_words, redline
 from .rendering import sha256
@@ -57,14 +56,9 @@ def sow_import(request, pk):
     if form.is_valid():
         upload = form.cleaned_data.get("file")
         try:
-            if upload:
-                sow = services.sow_import(actor=request.user, engagement=engagement,
-                                          filename=upload.name, data=read_upload(upload),
-                                          title=form.cleaned_data["title"])
-            else:
-                sow = services.sow_import(actor=request.user, engagement=engagement,
-                                          text=form.cleaned_data["text"],
-                                          title=form.cleaned_data["title"])
+            sow = services.sow_import_submitted(
+                actor=request.user, engagement=engagement, upload=upload,
+                text=form.cleaned_data["text"], title=form.cleaned_data["title"])
         except DomainError as exc:
             form.add_error("file" if upload else "text", exc.message)
         else:

@@ -40,7 +40,18 @@ class SectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SectionAddSerializer(serializers.Serializer):
+class PublishedVersionsMixin:
+    """`clause_version` chooses among the published versions the requesting user can see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["clause_version"].queryset = ClauseVersion.objects.visible_to(
+                request.user).filter(status="published").select_related("clause")
+
+
+class SectionAddSerializer(PublishedVersionsMixin, serializers.Serializer):
     clause_version = serializers.PrimaryKeyRelatedField(
         queryset=ClauseVersion.objects.none(), required=False, allow_null=True)
     schedule = serializers.ChoiceField(choices=Schedule.choices, required=False, allow_blank=True,
@@ -50,13 +61,6 @@ class SectionAddSerializer(serializers.Serializer):
         help_text="category: insert a clause in its category's place (how fixes go in).")
     version = serializers.IntegerField(required=False,
                                        help_text="The SOW revision you read; stale is 409.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["clause_version"].queryset = ClauseVersion.objects.visible_to(
-                request.user).filter(status="published").select_related("clause")
 
 
 class SowSerializer(serializers.ModelSerializer):
@@ -104,18 +108,11 @@ class ImportSerializer(serializers.Serializer):
         return data
 
 
-class ReplaceSectionSerializer(serializers.Serializer):
+class ReplaceSectionSerializer(PublishedVersionsMixin, serializers.Serializer):
     section = serializers.IntegerField()
     clause_version = serializers.PrimaryKeyRelatedField(queryset=ClauseVersion.objects.none())
     version = serializers.IntegerField(required=False,
                                        help_text="The SOW revision you read; stale is 409.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["clause_version"].queryset = ClauseVersion.objects.visible_to(
-                request.user).filter(status="published").select_related("clause")
 
 
 class PreviewSerializer(serializers.Serializer):

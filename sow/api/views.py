@@ -18,7 +18,6 @@ from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
 from sow import selectors, services
 from sow.filtersets import ClauseFilter, SowFilter
-from sow.importing import read_upload
 from sow.models import RenderJob, SowSection
 from sow.redline import redline
 from sow.services import pdf as pdf_services
@@ -129,15 +128,9 @@ class SowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         data.is_valid(raise_exception=True)
         engagement = engagement_selectors.engagement_get(user=request.user,
                                                          pk=data.validated_data["engagement"])
-        upload = data.validated_data.get("file")
-        if upload:
-            sow = services.sow_import(actor=request.user, engagement=engagement,
-                                      filename=upload.name, data=read_upload(upload),
-                                      title=data.validated_data["title"])
-        else:
-            sow = services.sow_import(actor=request.user, engagement=engagement,
-                                      text=data.validated_data["text"],
-                                      title=data.validated_data["title"])
+        sow = services.sow_import_submitted(
+            actor=request.user, engagement=engagement, upload=data.validated_data.get("file"),
+            text=data.validated_data.get("text", ""), title=data.validated_data["title"])
         return Response(SowSerializer(self.get_queryset().get(pk=sow.pk)).data,
                         status=status.HTTP_201_CREATED)
 

@@ -73,31 +73,32 @@ def _text_findings(facts):
     return findings
 
 
+def _empty_finding(section, message, quote, fix):
+    """An empty-data error pointing at `quote` in the section's text (when it is there)."""
+    start = section.text.find(quote) if quote else -1
+    found = start >= 0
+    return Finding("empty_data", ERROR, message, "plan", section.id, section.heading,
+                   quote if found else "", start if found else None,
+                   start + len(quote) if found else None, fix)
+
+
 def _empty_findings(facts):
+    from ..templating import MISSING_VALUE
+
     links = facts.plan.links if facts.plan else {}
     out = []
     for s in facts.sections:
         for variable, quote in s.empty_spots:
             what, page, label = EMPTY_LISTS.get(variable, (f"nothing in “{variable}”",
                                                            "engagement", "Fill it in"))
-            start = s.text.find(quote) if quote else -1
-            out.append(Finding(
-                "empty_data", ERROR,
-                f"“{s.heading}” lists {variable.replace('_', ' ')} here, and there are {what}: "
-                "the contract would promise nothing at this point.", "plan", s.id, s.heading,
-                quote if start >= 0 else "", start if start >= 0 else None,
-                start + len(quote) if start >= 0 else None,
+            out.append(_empty_finding(
+                s, f"“{s.heading}” lists {variable.replace('_', ' ')} here, and there are "
+                f"{what}: the contract would promise nothing at this point.", quote,
                 link_fix(label, links.get(page, ""))))
         if s.has_missing_value:
-            from ..templating import MISSING_VALUE
-
-            start = s.text.find(MISSING_VALUE)
-            out.append(Finding(
-                "empty_data", ERROR,
-                f"“{MISSING_VALUE}” stands where a value belongs in “{s.heading}” (an "
-                "engagement detail that is empty).", "plan", s.id, s.heading,
-                MISSING_VALUE if start >= 0 else "", start if start >= 0 else None,
-                start + len(MISSING_VALUE) if start >= 0 else None,
+            out.append(_empty_finding(
+                s, f"“{MISSING_VALUE}” stands where a value belongs in “{s.heading}” (an "
+                "engagement detail that is empty).", MISSING_VALUE,
                 link_fix(MISSING_VALUE_FIX[1], links.get(MISSING_VALUE_FIX[0], ""))))
     return out
 

@@ -65,3 +65,14 @@ def sow_import(*, actor, engagement, filename="", data=None, text=None, title=""
                         "sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw),
                         "sections": len(sections), "notes": parsed.notes})
     return sow
+
+
+def sow_import_submitted(*, actor, engagement, upload=None, text="", title=""):
+    """What a page or the API received: an uploaded file (read only if within the limit) or
+    pasted text."""
+    from ..importing import read_upload
+
+    if upload:
+        return sow_import(actor=actor, engagement=engagement, filename=upload.name,
+                          data=read_upload(upload), title=title)
+    return sow_import(actor=actor, engagement=engagement, text=text, title=title)
