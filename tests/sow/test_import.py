@@ -374,3 +374,18 @@ def test_a_title_with_invisible_characters_is_cleaned_not_a_crash(engagement, pe
     sow2 = services.sow_import(actor=people["procurement"], engagement=engagement,
                                text="# A\n\nB", title="Mine\u202e")
     assert sow2.title == "Mine"
+
+
+def test_an_import_costs_the_same_queries_for_5_or_60_sections(engagement, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(n):
+        text = "\n\n".join(f"# Part {i}\n\nThe vendor delivers item {i}." for i in range(n))
+        with CaptureQueriesContext(connection) as ctx:
+            sow = services.sow_import(actor=people["procurement"], engagement=engagement,
+                                      text=text)
+        assert sow.sections.count() == n
+        return len(ctx.captured_queries)
+
+    assert cost(5) == cost(60)
