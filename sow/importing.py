@@ -179,7 +179,7 @@ def parse_text(text, title=""):
 
     def flush():
         if para:
-            blocks.append(Block("text", "\n".join(para)))
+            blocks.append(Block("text", "\n".join(_join_lines(para))))
             para.clear()
 
     for raw in text.splitlines():

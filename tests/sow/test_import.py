@@ -389,3 +389,14 @@ def test_an_import_costs_the_same_queries_for_5_or_60_sections(engagement, peopl
         return len(ctx.captured_queries)
 
     assert cost(5) == cost(60)
+
+
+def test_pasted_paragraphs_wrapped_over_lines_are_read_as_one(engagement, people):
+    sow = services.sow_import(actor=people["procurement"], engagement=engagement, text=(
+        "# Intellectual Property\n\nAll work product is the exclusive property of\n"
+        "the Vendor.\n\n- first item\n- second item"))
+    section = sow.sections.get()
+    assert section.override_body.startswith("All work product is the exclusive property of "
+                                             "the Vendor.")
+    flags = [f for f in services.sow_evaluate(sow)[1] if f.rule == "no_client_ownership"]
+    assert any("exclusive property of the Vendor" in f.quote for f in flags)
