@@ -394,3 +394,29 @@ def test_a_warning_that_appears_after_the_page_was_read_is_not_acknowledged(enga
         services.sow_freeze(actor=people["procurement"], sow=sow, justification="x",
                             acknowledge_warnings=seen)
     assert refused.value.rule == "warnings_changed" and not sow.versions.exists()
+
+
+def test_half_at_discovery_and_half_on_a_vendor_go_live_step_is_flagged_from_real_payments(
+        draft_engagement, people):
+    from payments import services as pay
+
+    ladder_generate(actor=people["pm"], engagement=draft_engagement)
+    sow = build_sow(draft_engagement, people["procurement"], keys=["fixed-fee-with-gates"])
+    discovery = Milestone.objects.get(engagement=draft_engagement, kind="discovery")
+    go_live = Milestone.objects.get(engagement=draft_engagement, kind="go_live")
+    step = go_live.criteria.first()
+    step.performer = "vendor"
+    step.save(update_fields=["performer"])
+    discovery.criteria.update(performer="vendor")
+    half = draft_engagement.contract_value / 2
+    pay.payment_create(actor=people["pm"], engagement=draft_engagement, label="Discovery",
+                       amount=half, due_date=draft_engagement.end_date,
+                       conditions=[{"kind": "milestone", "milestone": discovery.pk}])
+    pay.payment_create(actor=people["pm"], engagement=draft_engagement, label="Go-live",
+                       amount=half, due_date=draft_engagement.end_date,
+                       conditions=[{"kind": "criterion", "criterion": step.pk}])
+    plan_findings = [f for f in findings_of(sow)
+                     if f.rule == "payments_not_gated" and f.source == "plan"]
+    assert [f.severity for f in plan_findings] == ["error"]
+    assert "none of the fixed-fee payments" in plan_findings[0].message
+    assert "fixed-fee-with-gates" in {s.clause_version.clause.key for s in sow.sections.all()}
