@@ -31,6 +31,9 @@ NO_UNLESS = re.compile(r"^\W*(?:[\w()./-]+\s+){0,3}?(?:no|nothing|none)\b", re.I
 CLAUSE_BREAK = re.compile(
     r"[,:]\s*(?:and|but|while|whereas|so|or|which|who|where)\b|\bwhereas\b|\bbut\b", re.I)
 TERM = re.compile(r"\{([A-Z][A-Z_]+)\}")
+# A list item ("- x", "(a) x", "1. x", "• x") and the line that introduces a list ("...:").
+LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?[a-z0-9]{1,3}[.)])\s+", re.I)
+LIST_LEAD = re.compile(r":\s*$")
 FLAGS = re.I | re.S
 
 
@@ -188,9 +191,23 @@ class Reader:
         credits -= {f.rule for f in flags}
         return Reading(topic, frozenset(credits), tuple(flags))
 
+    def _hedged(self, sentences):
+        """Which sentences are hedged: their own words ("out of scope"), or a list item under a
+        hedged lead line ("The following are excluded from the Deliverables:")."""
+        out, lead_hedged = [], False
+        for _, sentence in sentences:
+            own = bool(self.hedge.search(sentence))
+            if LIST_ITEM.match(sentence):
+                out.append(own or lead_hedged)
+                continue
+            out.append(own)
+            lead_hedged = own and bool(LIST_LEAD.search(sentence))
+        return out
+
     def _group_met(self, group, sentences):
-        for s_start, sentence in sentences:
-            if self.hedge.search(sentence):
+        hedged = self._hedged(sentences)
+        for (s_start, sentence), is_hedged in zip(sentences, hedged, strict=True):
+            if is_hedged:
                 continue
             # "No release goes live without two approvals": a requirement, not a negation.
             condition = CONDITION.search(sentence)
