@@ -120,3 +120,22 @@ def inline_tasks():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_keep_work_in_process(request):
+    """A transactional test that is not about the worker runs its Celery work in-process, as
+    locally: otherwise, under CI, the real worker acts on the test database while the test's
+    teardown truncates it, and the two can deadlock."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker is None or not marker.kwargs.get("transaction")
+            or request.node.get_closest_marker("worker")
+            or "celery_worker" in request.fixturenames):
+        yield
+        return
+    from config.celery_app import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
