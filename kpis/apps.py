@@ -9,8 +9,9 @@ class KpisConfig(AppConfig):
         from engagement.extensions import register_tab
         from engagement.rules import register_transition_check
 
-        from . import rules  # noqa: F401 - registers the app's permissions
+        from . import gates, rules  # noqa: F401 - rules registers the app's permissions
         from .services import activation_problems
 
+        gates.register()
         register_transition_check("active", activation_problems, fix=("Go to KPIs", "kpis:list"))
         register_tab("kpis", "KPIs", "kpis:list", order=60)

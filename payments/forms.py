@@ -31,7 +31,16 @@ class PaymentForm(forms.Form):
                 + [{"kind": "milestone", "milestone": m.pk}
                    for m in self.cleaned_data["milestones"]]
                 + [{"kind": "deliverable", "deliverable": d.pk}
-                   for d in self.cleaned_data["deliverables"]])
+                   for d in self.cleaned_data["deliverables"]]
+                + self.plugged_conditions())
+
+    def plugged_conditions(self):
+        """One condition per plugged-in kind (a KPI threshold, say) chosen on the form."""
+        from .gates import plugged_kinds
+
+        return [{"kind": kind, "ref": self.data.get(f"ref_{kind}"),
+                 "threshold": self.data.get(f"threshold_{kind}", "")}
+                for kind in plugged_kinds() if self.data.get(f"ref_{kind}")]
 
 
 class PaidForm(forms.Form):

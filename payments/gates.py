@@ -4,6 +4,7 @@ Each condition kind contributes a Q that is true when a condition of that kind i
 new kind (a KPI threshold, say) registers its Q and nothing else here changes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -21,11 +22,63 @@ _condition_kinds = {
     "milestone": Q(conditions__milestone__status="accepted"),
     "deliverable": Q(conditions__deliverable__accepted_at__isnull=False),
 }
+CORE_KINDS = ("criterion", "milestone", "deliverable")
 
 
-def register_condition_kind(kind, met_q):
-    """`met_q` is expressed from PaymentMilestone, through `conditions__…`."""
+@dataclass(frozen=True)
+class PluggedKind:
+    """What another app tells payments about a condition kind it adds. Every callable works
+    on many rows at once, so a schedule of any size costs the same few queries.
+
+    - `targets(engagement, refs)`: of [(ref_id, threshold)], the ref ids that are valid
+      objects of this engagement (anything missing is refused);
+    - `state(rows)`: of [(condition_id, ref_id, threshold, due_date)], {condition_id: met};
+    - `describe(rows)`: of the same rows, {condition_id: "KPI “…” ≥ 70 by the due date"};
+    - `choices(engagement)`: [(ref_id, label)] for the schedule page's form;
+    - `needs_threshold`: whether a condition of this kind must carry a threshold.
+    """
+
+    kind: str
+    label: str
+    targets: Callable
+    state: Callable
+    describe: Callable
+    choices: Callable
+    needs_threshold: bool = False
+
+
+_plugged = {}
+
+
+def register_condition_kind(kind, met_q, *, plugged=None):
+    """`met_q` is expressed from PaymentMilestone, through `conditions__…` (a plugged kind
+    reads its object through `conditions__ref_id` and `conditions__threshold`)."""
     _condition_kinds[kind] = met_q
+    if plugged is not None:
+        _plugged[kind] = plugged
+
+
+def plugged_kinds():
+    return dict(_plugged)
+
+
+def conditions_state(conditions, due_dates):
+    """{condition_id: (met, description)} for plugged-in conditions (core ones are answered
+    by GateCondition.is_met/describe). `due_dates` maps payment id to its due date."""
+    by_kind = {}
+    for c in conditions:
+        if c.kind not in CORE_KINDS:
+            by_kind.setdefault(c.kind, []).append(
+                (c.pk, c.ref_id, c.threshold, due_dates[c.payment_id]))
+    out = {}
+    for kind, rows in by_kind.items():
+        plug = _plugged.get(kind)
+        if plug is None:  # a kind whose app is not installed: never met
+            out.update({r[0]: (False, f"{kind} #{r[1]}") for r in rows})
+            continue
+        met, words = plug.state(rows), plug.describe(rows)
+        out.update({r[0]: (bool(met.get(r[0])), words.get(r[0], "")) for r in rows})
+    return out
 
 
 def _met_filter():

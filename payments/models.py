@@ -62,6 +62,9 @@ class GateCondition(models.Model):
         CRITERION = "criterion", "Acceptance criterion met"
         MILESTONE = "milestone", "Milestone accepted"
         DELIVERABLE = "deliverable", "Knowledge transfer accepted"
+        # Kinds other apps plug in (payments.gates.register_condition_kind): they point at
+        # their object by `ref_id`, and may carry a `threshold`.
+        KPI = "kpi", "KPI at or past a threshold"
 
     payment = models.ForeignKey(PaymentMilestone, on_delete=models.CASCADE,
                                 related_name="conditions")
@@ -73,6 +76,9 @@ class GateCondition(models.Model):
                                     related_name="+")
     milestone = models.ForeignKey("engagement.Milestone", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+")
+    ref_id = models.PositiveBigIntegerField(null=True, blank=True,
+                                            help_text="The object of a plugged-in kind.")
+    threshold = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
 
     objects = scoped_by("payment__engagement")
 
@@ -81,21 +87,26 @@ class GateCondition(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="criterion", criterion__isnull=False, milestone__isnull=True,
-                             deliverable__isnull=True)
+                             deliverable__isnull=True, ref_id__isnull=True)
                            | Q(kind="milestone", milestone__isnull=False, criterion__isnull=True,
-                               deliverable__isnull=True)
+                               deliverable__isnull=True, ref_id__isnull=True)
                            | Q(kind="deliverable", deliverable__isnull=False,
-                               criterion__isnull=True, milestone__isnull=True)),
-                name="gate_condition_points_at_its_kind",
+                               criterion__isnull=True, milestone__isnull=True,
+                               ref_id__isnull=True)
+                           | (~Q(kind__in=["criterion", "milestone", "deliverable"])
+                              & Q(ref_id__isnull=False, criterion__isnull=True,
+                                  milestone__isnull=True, deliverable__isnull=True))),
+                name="gate_condition_points_at_its_kind_or_ref",
             ),
         ]
 
     def __str__(self):
-        target = self.criterion or self.milestone or self.deliverable
+        target = self.criterion or self.milestone or self.deliverable or self.ref_id
         return f"{self.get_kind_display()}: {target}"
 
     def is_met(self):
-        """Whether this condition holds (on prefetched rows; the tracker decides in SQL)."""
+        """Whether a core kind's condition holds (on prefetched rows; the tracker decides in
+        SQL). Plugged-in kinds are answered in batches by `payments.gates.conditions_state`."""
         if self.kind == self.Kind.CRITERION:
             return self.criterion.status == "met"
         if self.kind == self.Kind.MILESTONE:

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 
 from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
 
+from .gates import conditions_state, plugged_kinds
 from .models import GateCondition, PaymentMilestone
 
 # Audit events written before payments left the SOW app name the old model; the chain is
@@ -22,11 +23,15 @@ def schedule_rows(engagement):
     requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
         kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
         status="cancelled").prefetch_related("approvals").order_by("requested_at")}
+    plugged = conditions_state([c for p in payments for c in p.conditions.all()],
+                               {p.pk: p.due_date for p in payments})
     for p in payments:
         p.request = requests.get(str(p.pk))
         p.keys_turned = sum(1 for a in p.request.current_keys(p.request.approvals.all())
                             if a.decision == "approve") if p.request else 0
-        p.gate = [{"condition": c, "met": c.is_met()} for c in p.conditions.all()]
+        p.gate = [{"condition": c, "met": plugged[c.pk][0] if c.pk in plugged else c.is_met(),
+                   "words": plugged[c.pk][1] if c.pk in plugged else c.describe()}
+                  for c in p.conditions.all()]
         p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
     return payments
 
@@ -53,10 +58,14 @@ def gate_choices(engagement):
 def schedule_for_document(engagement_id):
     """The schedule as plain data for a contract: label, amount, due date, gate in words."""
     out = []
-    for p in PaymentMilestone.objects.filter(engagement_id=engagement_id).prefetch_related(
-            "conditions__criterion", "conditions__milestone", "conditions__deliverable"):
+    payments = list(PaymentMilestone.objects.filter(engagement_id=engagement_id)
+                    .prefetch_related("conditions__criterion", "conditions__milestone",
+                                      "conditions__deliverable"))
+    plugged = conditions_state([c for p in payments for c in p.conditions.all()],
+                               {p.pk: p.due_date for p in payments})
+    for p in payments:
         gate = "; ".join(
-            c.describe() for c in p.conditions.all())
+            plugged[c.pk][1] if c.pk in plugged else c.describe() for c in p.conditions.all())
         out.append({"label": p.label, "amount": p.amount, "due_date": p.due_date,
                     "gate": gate, "model": p.get_commercial_model_display()})
     return out
@@ -84,8 +93,9 @@ def gate_facts(engagement_id):
                 performers = [c.criterion.performer]
             elif c.kind == "milestone":
                 performers = [x.performer for x in c.milestone.criteria.all()]
-            elif c.kind == "deliverable":
-                # Knowledge transfer is accepted only when the client's team shows it.
+            elif c.kind in ("deliverable", "kpi"):
+                # Knowledge transfer is accepted only when the client's team shows it; a KPI
+                # is measured from the client's own systems.
                 performers = ["internal"]
             else:
                 performers = []
@@ -93,3 +103,15 @@ def gate_facts(engagement_id):
         out.append({"id": p.pk, "label": p.label, "amount": p.amount,
                     "model": p.commercial_model, "conditions": conditions})
     return out
+
+
+def condition_refs(*, kind, ref_ids):
+    """Ids of the payments whose gate has a condition of `kind` on any of `ref_ids`."""
+    return list(GateCondition.objects.filter(kind=kind, ref_id__in=list(ref_ids))
+                .values_list("payment_id", flat=True).distinct())
+
+
+def plugged_choices(engagement):
+    """[(kind, label, [(ref_id, label)])] for the condition kinds other apps plug in."""
+    return [(kind, plug.label, plug.choices(engagement))
+            for kind, plug in plugged_kinds().items()]

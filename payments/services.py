@@ -25,7 +25,7 @@ from engagement.services.approvals import ApprovalHandler, approval_cancel, appr
 from engagement.services.notifications import engagement_stewards, notify_many
 from engagement.transitions import transition, transition_many
 
-from .gates import evaluate, gate_is_met
+from .gates import evaluate, gate_is_met, plugged_kinds
 from .models import GateCondition, PaymentMilestone
 
 PS = PaymentMilestone.Status
@@ -93,25 +93,65 @@ def _check_total(engagement, amount, exclude_pk=None, previous=Decimal("0")):
 
 
 def _conditions(engagement, conditions):
-    """GateCondition objects from [{"kind", "criterion"|"milestone"|"deliverable": id}], all of
-    this engagement."""
+    """GateCondition objects from [{"kind", "criterion"|"milestone"|"deliverable": id}] or,
+    for a kind another app plugs in, [{"kind", "ref": id, "threshold": n}], all of this
+    engagement."""
     if not conditions:
         raise DomainError("A gate needs at least one condition: the criteria, milestones or "
                           "knowledge transfer that must be accepted before this money is "
                           "releasable.", rule="gate_without_condition", field="conditions")
+    plugged = plugged_kinds()
+    if any(c.get("kind") not in GATE_TARGETS and c.get("kind") not in plugged
+           for c in conditions):
+        raise DomainError("Each condition's kind is one of: "
+                          + ", ".join([*GATE_TARGETS, *plugged]) + ".",
+                          rule="invalid_field", field="conditions")
     ids = {kind: {parse_id(str(c.get(kind))) for c in conditions if c.get("kind") == kind}
            for kind in GATE_TARGETS}
-    if None in set().union(*ids.values()) or sum(map(len, ids.values())) != len(conditions):
-        raise DomainError("Each condition is a criterion, a milestone or a knowledge-transfer "
-                          "deliverable, named once.", rule="invalid_field", field="conditions")
+    refs = {kind: {} for kind in plugged}
+    for c in conditions:
+        if c.get("kind") in plugged:
+            ref = parse_id(str(c.get("ref")))
+            threshold = _threshold(c.get("threshold"), plugged[c["kind"]].needs_threshold)
+            if ref is None or ref in refs[c["kind"]]:
+                refs[c["kind"]][None] = None
+            else:
+                refs[c["kind"]][ref] = threshold
+    count = sum(map(len, ids.values())) + sum(map(len, refs.values()))
+    if (None in set().union(*ids.values(), *refs.values()) or count != len(conditions)):
+        raise DomainError("Each condition is a criterion, a milestone, a knowledge-transfer "
+                          "deliverable or another kind's object, named once.",
+                          rule="invalid_field", field="conditions")
     for kind, (model, path) in GATE_TARGETS.items():
         found = set(model.objects.filter(pk__in=ids[kind], **{path: engagement})
                     .values_list("pk", flat=True))
         if found != ids[kind]:
             raise DomainError("A gate condition must belong to the same engagement.",
                               rule="gate_other_engagement", field="conditions")
-    return [GateCondition(kind=kind, **{f"{kind}_id": i})
-            for kind in GATE_TARGETS for i in sorted(ids[kind])]
+    for kind, chosen in refs.items():
+        if chosen and set(plugged[kind].targets(engagement, list(chosen.items()))) != set(chosen):
+            raise DomainError("A gate condition must belong to the same engagement.",
+                              rule="gate_other_engagement", field="conditions")
+    return ([GateCondition(kind=kind, **{f"{kind}_id": i})
+             for kind in GATE_TARGETS for i in sorted(ids[kind])]
+            + [GateCondition(kind=kind, ref_id=ref, threshold=threshold)
+               for kind, chosen in refs.items() for ref, threshold in sorted(chosen.items())])
+
+
+def _threshold(raw, needed):
+    if raw is None or raw == "":
+        if needed:
+            raise DomainError("Give the threshold the KPI must reach.", rule="invalid_field",
+                              field="conditions")
+        return None
+    try:
+        value = Decimal(str(raw))
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e10"):
+        raise DomainError("The threshold must be a number.", rule="invalid_field",
+                          field="conditions")
+    return value
 
 
 # Which object each condition kind points at, and its path to the engagement.

@@ -36,6 +36,7 @@ def payments(request, pk):
         "proven_pct": round(100 * proven / total_criteria) if total_criteria else 0,
         "proven": proven, "total_criteria": total_criteria,
         "milestones": selectors.gate_choices(engagement),
+        "plugged": selectors.plugged_choices(engagement),
         "today": timezone.localdate(),
     })
 
@@ -127,7 +128,7 @@ def export_rows(engagement):
     rows = []
     for p in schedule_rows(engagement):
         gate = "; ".join(
-            g["condition"].describe()
+            g["words"]
             + (" (met)" if g["met"] else " (open)") for g in p.gate)
         rows.append([p.label, p.amount, engagement.currency, p.due_date.isoformat(),
                      p.get_commercial_model_display(), p.get_status_display(), gate,

@@ -9,9 +9,22 @@ class GateConditionSerializer(serializers.Serializer):
     milestone = serializers.IntegerField(required=False, allow_null=True)
     deliverable = serializers.IntegerField(required=False, allow_null=True,
                                            help_text="A knowledge-transfer deliverable.")
+    ref = serializers.IntegerField(required=False, allow_null=True,
+                                   help_text="For `kpi`: the KPI's id.")
+    threshold = serializers.DecimalField(max_digits=14, decimal_places=4, required=False,
+                                         allow_null=True,
+                                         help_text="For `kpi`: the value it must reach (at or "
+                                                   "above for higher-is-better, at or below "
+                                                   "for lower-is-better).")
     met = serializers.BooleanField(read_only=True)
+    describe = serializers.CharField(read_only=True)
 
     def validate(self, data):
+        if data["kind"] not in ("criterion", "milestone", "deliverable"):
+            if not data.get("ref"):
+                raise serializers.ValidationError({"ref": ["Give the id of the "
+                                                           f"{data['kind']}."]})
+            return data
         if not data.get(data["kind"]):
             raise serializers.ValidationError({data["kind"]: ["Give the id of the "
                                                               f"{data['kind']}."]})

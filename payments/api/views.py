@@ -26,7 +26,9 @@ def _data(p):
         "version": p.version,
         "conditions": [{"kind": g["condition"].kind, "criterion": g["condition"].criterion_id,
                         "milestone": g["condition"].milestone_id,
-                        "deliverable": g["condition"].deliverable_id, "met": g["met"]}
+                        "deliverable": g["condition"].deliverable_id,
+                        "ref": g["condition"].ref_id, "threshold": g["condition"].threshold,
+                        "met": g["met"], "describe": g["words"]}
                        for g in p.gate],
     }
 

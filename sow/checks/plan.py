@@ -149,8 +149,11 @@ def retainer_offramp(plan):
     if plan.quarters:
         targets = [k["target_date"] for k in plan.kpis
                    if k["layer"] == "capability" and k["target_date"]]
-        # The same quarters and test as activation (kpis.services): start inclusive, end not.
-        empty = [(a, b) for a, b in plan.quarters if not any(a <= t < b for t in targets)]
+        # The same quarters and test as activation (kpis.services.in_quarter): start
+        # inclusive, end not, except the last quarter, which holds the engagement's last day.
+        last = len(plan.quarters) - 1
+        empty = [(a, b) for i, (a, b) in enumerate(plan.quarters)
+                 if not any(a <= t < b or (i == last and t == b) for t in targets)]
         if empty:
             listed = ", ".join(f"{a:%d %b %Y}–{b - dt.timedelta(days=1):%d %b %Y}"
                                for a, b in empty[:4])
