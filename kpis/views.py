@@ -1,36 +1,241 @@
+"""KPI pages. Thin: parse input, call a selector or a service, render."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
 from engagement import selectors as engagement_selectors
+from engagement.rules import can
 from engagement.views import apply_domain_error
 
-from . import selectors, services
-from .forms import KPIForm
+from . import charts, selectors, services
+from .forms import CsvImportForm, KPIForm
+from .importing import read_csv
+from .models import KPI
+from .status import __doc__ as STATUS_RULE  # noqa: N812 - shown on the page as written
+
+
+def _engagement(request, pk):
+    return engagement_selectors.engagement_get(user=request.user, pk=pk)
+
+
+def _common(engagement, tab="kpis"):
+    return {"engagement": engagement, "tab": tab,
+            "week": engagement.week_of(timezone.localdate())}
+
+
+def _status_rule():
+    """The rule's numbered points from kpis.status, as the page shows them."""
+    text = STATUS_RULE.split("\n\n", 1)[1]
+    items, current = [], []
+    for line in text.splitlines():
+        if line[:2].rstrip(".").isdigit() and current:
+            items.append(" ".join(current))
+            current = []
+        current.append(line.strip().lstrip("0123456789. "))
+    items.append(" ".join(current))
+    return [i.replace("**", "") for i in items if i]
 
 
 @login_required
 def kpi_list(request, pk):
-    engagement = engagement_selectors.engagement_get(user=request.user, pk=pk)
-    form = KPIForm(request.POST or None)
+    engagement = _engagement(request, pk)
+    form = KPIForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
+        data, waypoints = form.service_fields()
         try:
-            services.kpi_define(actor=request.user, engagement=engagement, **form.cleaned_data)
+            services.kpi_define(actor=request.user, engagement=engagement, waypoints=waypoints,
+                                **data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, "KPI added.")
             return redirect("kpis:list", pk=pk)
-    kpis = selectors.kpis_for(engagement=engagement)
-    layers = [
-        {"layer": layer, "kpis": [k for k in kpis if k.layer == layer]}
-        for layer in services.KPI.Layer
-    ]
+    kpis = selectors.kpi_rows(engagement=engagement)
+    for k in kpis:
+        k.spark = charts.sparkline(k)
+    layers = [{"layer": layer, "kpis": [k for k in kpis if k.layer == layer]}
+              for layer in KPI.Layer]
     return render(request, "kpis/kpi_list.html", {
-        "engagement": engagement, "layers": layers, "form": form, "tab": "kpis",
+        **_common(engagement), "layers": layers, "form": form, "kpis": kpis,
         "problems": services.activation_problems(engagement)
         if engagement.status == "draft" else [],
-        "week": engagement.week_of(timezone.localdate()),
+        "status_rule": _status_rule(), "catalogue": services.catalogue(),
+        "added": {k.catalogue_key for k in kpis if k.catalogue_key},
     })
+
+
+@login_required
+def kpi_detail(request, pk, kpi_pk):
+    engagement = _engagement(request, pk)
+    kpi = selectors.kpi_detail(user=request.user, pk=kpi_pk)
+    if kpi.engagement_id != engagement.pk:
+        raise Http404
+    form = KPIForm(request.POST or None, instance=kpi, engagement=engagement)
+    if request.method == "POST":
+        if form.is_valid():
+            data, waypoints = form.service_fields()
+            try:
+                services.kpi_update(actor=request.user, kpi=kpi, data=data, waypoints=waypoints,
+                                    expected_version=_version(request))
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, "KPI saved.")
+                return redirect("kpis:detail", pk=pk, kpi_pk=kpi_pk)
+        kpi = selectors.kpi_detail(user=request.user, pk=kpi_pk)
+    return render(request, "kpis/kpi_detail.html", {
+        **_common(engagement), "kpi": kpi, "form": form,
+        "chart": charts.line_chart(kpi, start=engagement.start_date,
+                                   end=services.definitions.last_day(engagement)),
+        "values": list(reversed(kpi.series)),
+        "can_delete": engagement.status == "draft" and not kpi.series,
+        "status_rule": _status_rule(),
+    })
+
+
+def _version(request):
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def kpi_delete(request, pk, kpi_pk):
+    engagement = _engagement(request, pk)
+    kpi = selectors.kpi_detail(user=request.user, pk=kpi_pk)
+    if kpi.engagement_id != engagement.pk:
+        raise Http404
+    try:
+        services.kpi_delete(actor=request.user, kpi=kpi)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("kpis:detail", pk=pk, kpi_pk=kpi_pk)
+    messages.success(request, f"KPI “{kpi.name}” deleted.")
+    return redirect("kpis:list", pk=pk)
+
+
+@login_required
+@require_POST
+def catalogue_add(request, pk):
+    engagement = _engagement(request, pk)
+    try:
+        kpi = services.kpi_add_from_catalogue(actor=request.user, engagement=engagement,
+                                              key=request.POST.get("key", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("kpis:list", pk=pk)
+    messages.success(request, f"Added “{kpi.name}”, due on the engagement's last day: adjust "
+                              "its target and date if needed.")
+    return redirect("kpis:detail", pk=pk, kpi_pk=kpi.pk)
+
+
+@login_required
+def record_week(request, pk):
+    """One form for a date's values of every KPI of the engagement."""
+    engagement = _engagement(request, pk)
+    kpis = selectors.kpi_rows(engagement=engagement)
+    today = timezone.localdate()
+    last = services.definitions.last_day(engagement)
+    default_day = min(today, last)
+    day = request.POST.get("date") or request.GET.get("date") or f"{default_day:%Y-%m-%d}"
+    error, field_errors = None, {}
+    if request.method == "POST":
+        rows = [{"kpi": k.pk, "date": day, "value": request.POST.get(f"value-{k.pk}", ""),
+                 "note": request.POST.get(f"note-{k.pk}", ""), "source": "manual"}
+                for k in kpis if request.POST.get(f"value-{k.pk}", "").strip()]
+        if not rows:
+            error = "Enter at least one value."
+        else:
+            try:
+                outcome = services.measurements_record(actor=request.user, engagement=engagement,
+                                                       rows=rows, via="week form")
+            except DomainError as exc:
+                error = exc.message
+                if getattr(exc, "row", None) is not None:
+                    field_errors[rows[exc.row]["kpi"]] = exc.message
+            else:
+                messages.success(request, f"Saved: {outcome.created} new, {outcome.updated} "
+                                          f"changed, {outcome.unchanged} unchanged.")
+                return redirect("kpis:list", pk=pk)
+    for k in kpis:
+        k.entered = request.POST.get(f"value-{k.pk}", "")
+        k.note_entered = request.POST.get(f"note-{k.pk}", "")
+        k.error = field_errors.get(k.pk)
+    return render(request, "kpis/record.html", {
+        **_common(engagement), "kpis": kpis, "day": day, "error": error,
+        "min_day": engagement.start_date, "max_day": min(today, last),
+        "can_record": can(request.user, "kpis.record_measurement", engagement),
+    })
+
+
+@login_required
+def csv_import(request, pk):
+    """Upload or paste a CSV → a preview with every row's problem → save only when all valid."""
+    engagement = _engagement(request, pk)
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    preview, text = None, ""
+    if request.method == "POST" and request.POST.get("confirm") and form.is_valid():
+        # The preview re-posts the text it showed; it is checked again before anything is saved.
+        text = form.cleaned_data["text"]
+        preview = read_csv(text, selectors.kpis_for(engagement=engagement))
+        if preview.ok:
+            try:
+                outcome = services.measurements_record(
+                    actor=request.user, engagement=engagement, via="csv import",
+                    rows=[{k: r[k] for k in ("kpi", "date", "value", "source", "note")}
+                          for r in preview.rows])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Imported {len(preview.rows)} rows: "
+                                          f"{outcome.created} new, {outcome.updated} changed, "
+                                          f"{outcome.unchanged} unchanged.")
+                return redirect("kpis:list", pk=pk)
+    elif request.method == "POST" and form.is_valid():
+        text = _read_upload(form)
+        if text is None:
+            form.add_error("file", "The file is not UTF-8 text: save it as CSV (UTF-8).")
+        elif not text.strip():
+            form.add_error("text", "Choose a CSV file or paste its text.")
+        else:
+            preview = read_csv(text, selectors.kpis_for(engagement=engagement))
+    return render(request, "kpis/import.html", {
+        **_common(engagement), "form": form, "preview": preview,
+        "text": text if preview is not None else "",
+        "can_record": can(request.user, "kpis.record_measurement", engagement),
+    })
+
+
+def _read_upload(form):
+    upload = form.cleaned_data.get("file")
+    if upload is None:
+        return form.cleaned_data.get("text") or ""
+    if upload.size > 2 * 1024 * 1024:
+        return "x" * (2 * 1024 * 1024 + 1)  # read_csv reports the size
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+@login_required
+@require_POST
+def measurement_delete(request, pk, kpi_pk, measurement_pk):
+    engagement = _engagement(request, pk)
+    kpi = selectors.kpi_detail(user=request.user, pk=kpi_pk)
+    measurement = next((m for m in kpi.series if m.pk == measurement_pk), None)
+    if kpi.engagement_id != engagement.pk or measurement is None:
+        raise Http404
+    try:
+        services.measurement_delete(actor=request.user, measurement=measurement,
+                                    reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Value removed.")
+    return redirect("kpis:detail", pk=pk, kpi_pk=kpi_pk)
