@@ -18,6 +18,8 @@ class DomainError(Exception):
         data = {"detail": self.message, "rule": self.rule}
         if self.fields:
             data["errors"] = self.fields
+        if getattr(self, "row", None) is not None:
+            data["row"] = self.row  # which item of a bulk request (0-based)
         return data
 
 

@@ -9,6 +9,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
+from kpis.api.views import KPIViewSet
 from payments.api.views import PaymentMilestoneViewSet
 from sow.api.views import ClauseViewSet, RenderJobViewSet, SowVersionViewSet, SowViewSet
 
@@ -25,3 +26,4 @@ router.register("sows", SowViewSet, basename="sow")
 router.register("sow-versions", SowVersionViewSet, basename="sow-version")
 router.register("render-jobs", RenderJobViewSet, basename="render-job")
 router.register("payment-milestones", PaymentMilestoneViewSet, basename="payment-milestone")
+router.register("kpis", KPIViewSet, basename="kpi")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from kpis.api.views import CatalogueView
 from payments.api.views import EvaluateGatesView
 from sow.pdf_views import contracts
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/engagements/<int:pk>/evaluate-gates/", EvaluateGatesView.as_view(),
          name="evaluate-gates"),
+    path("api/v1/kpi-catalogue/", CatalogueView.as_view(), name="kpi-catalogue"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
