@@ -64,3 +64,14 @@ class CsvImportForm(forms.Form):
                                                      "(YYYY-MM-DD), value; optional source, note.")
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
                            label="Or paste the CSV")
+
+
+class SourceImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("git", "Git history export"),
+                                      ("runs", "CI pipeline runs (CSV or JSON)")],
+                             widget=forms.RadioSelect, label="What are you importing?")
+    internal_domain = forms.CharField(
+        max_length=200, label="Internal e-mail domain(s)",
+        help_text="The client's domain(s), comma-separated, such as northwind.example. "
+                  "Authors and triggers at these domains count as the internal team.")
+    file = forms.FileField()

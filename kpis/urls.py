@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/kpis/", views.kpi_list, name="list"),
     path("<int:pk>/kpis/record/", views.record_week, name="record"),
     path("<int:pk>/kpis/import/", views.csv_import, name="import"),
+    path("<int:pk>/kpis/sources/", views.source_import, name="sources"),
     path("<int:pk>/kpis/catalogue/", views.catalogue_add, name="catalogue_add"),
     path("<int:pk>/kpis/<int:kpi_pk>/", views.kpi_detail, name="detail"),
     path("<int:pk>/kpis/<int:kpi_pk>/delete/", views.kpi_delete, name="delete"),

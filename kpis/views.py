@@ -12,8 +12,8 @@ from engagement import selectors as engagement_selectors
 from engagement.rules import can
 from engagement.views import apply_domain_error
 
-from . import charts, selectors, services
-from .forms import CsvImportForm, KPIForm
+from . import charts, selectors, services, sources
+from .forms import CsvImportForm, KPIForm, SourceImportForm
 from .importing import read_csv
 from .models import KPI
 from .status import __doc__ as STATUS_RULE  # noqa: N812 - shown on the page as written
@@ -239,3 +239,40 @@ def measurement_delete(request, pk, kpi_pk, measurement_pk):
     else:
         messages.success(request, "Value removed.")
     return redirect("kpis:detail", pk=pk, kpi_pk=kpi_pk)
+
+
+@login_required
+def source_import(request, pk):
+    """Capability KPIs from the client's systems: a git log export or CI pipeline runs."""
+    engagement = _engagement(request, pk)
+    form = SourceImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            raw = data["file"].read(sources.MAX_BYTES + 1)
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DomainError("The file is not UTF-8 text.", rule="invalid_field",
+                                  field="file") from None
+            if data["kind"] == "git":
+                outcome, weeks, skipped = services.import_git_authorship(
+                    actor=request.user, engagement=engagement,
+                    changes=sources.read_git_export(text),
+                    internal_domains=data["internal_domain"])
+            else:
+                outcome, weeks, skipped = services.import_pipeline_runs(
+                    actor=request.user, engagement=engagement, runs=sources.read_runs(text),
+                    internal_domains=data["internal_domain"])
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"{len(weeks)} week(s) read: {outcome.created} new "
+                                      f"values, {outcome.updated} changed, {outcome.unchanged} "
+                                      f"unchanged; {len(skipped)} week(s) outside the "
+                                      "engagement left out.")
+            return redirect("kpis:list", pk=pk)
+    return render(request, "kpis/sources.html", {
+        **_common(engagement), "form": form,
+        "can_record": can(request.user, "kpis.record_measurement", engagement),
+    })

@@ -17,3 +17,4 @@ from .measurements import (  # noqa: F401
     parse_date,
     parse_value,
 )
+from .sources import import_git_authorship, import_pipeline_runs  # noqa: F401
