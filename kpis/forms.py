@@ -31,9 +31,13 @@ class KPIForm(forms.ModelForm):
         self.fields["owner"].queryset = get_user_model().objects.filter(
             organisation_id__in=[engagement.client_id, engagement.vendor_id]).order_by(
             "username")
+        self.fields["cadence"].required = False
         if self.instance.pk and not self.is_bound:
             self.initial["waypoints"] = "\n".join(
                 f"{w.date:%Y-%m-%d} {w.value.normalize():f}" for w in self.instance.points)
+
+    def clean_cadence(self):
+        return self.cleaned_data["cadence"] or KPI.Cadence.WEEKLY
 
     def clean_waypoints(self):
         from datetime import date

@@ -115,7 +115,7 @@ def evaluate(*, engagement_ids=None, today=None):
                                            engagement__status__in=("active", "transition"))
     if engagement_ids is not None:
         rows = rows.filter(engagement_id__in=list(engagement_ids))
-    gate_met = Q(total__gt=0, met=F("total"))
+    gate_met = Q(total__gt=0, met=F("total")) | Q(okr_waived_at__isnull=False)
     # Only rows that must move leave the database (the same table as `decide`, in SQL), so an
     # evaluation where nothing changes reads nothing.
     needs_move = (
@@ -134,10 +134,11 @@ def evaluate(*, engagement_ids=None, today=None):
     moves = []
     if not candidates:
         return moves
-    for pk, engagement_id, status, due in PaymentMilestone.objects.filter(
-            pk__in=list(candidates)).values_list("id", "engagement_id", "status", "due_date"):
+    for pk, engagement_id, status, due, waived in PaymentMilestone.objects.filter(
+            pk__in=list(candidates)).values_list("id", "engagement_id", "status", "due_date",
+                                                 "okr_waived_at"):
         total, met = candidates[pk]
-        gate_met = total > 0 and met == total
+        gate_met = (total > 0 and met == total) or waived is not None
         after = decide(status, gate_met, due < today)
         if after != status:
             moves.append(Transition(pk, engagement_id, status, after, gate_met))
@@ -148,5 +149,5 @@ def gate_is_met(payment_id):
     """Whether one payment's gate holds right now (one query; used before money is released)."""
     row = PaymentMilestone.objects.filter(pk=payment_id).values("id").annotate(
         total=Count("conditions"), met=Count("conditions", filter=_met_filter()),
-    ).values_list("total", "met").first()
-    return bool(row) and row[0] > 0 and row[0] == row[1]
+    ).values_list("total", "met", "okr_waived_at").first()
+    return bool(row) and ((row[0] > 0 and row[0] == row[1]) or row[2] is not None)

@@ -37,6 +37,10 @@ class PaymentMilestone(CleanTextMixin, models.Model):
     written_off_reason = models.TextField(blank=True)
     paid_on = models.DateField(null=True, blank=True)
     gate_met_at = models.DateTimeField(null=True, blank=True)
+    # Time and materials: a month whose OKRs were not met can still be released once two
+    # client-side keys waive them, with a reason (kept here and in the audit chain).
+    okr_waiver_reason = models.TextField(blank=True)
+    okr_waived_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

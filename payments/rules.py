@@ -22,3 +22,6 @@ define("payments.write_off", is_superuser | (is_client_side & SETTLERS),
        action="write off payments", who="client-side procurement, leadership and admins")
 define("payments.check_gates", is_superuser | is_party, action="check payment gates",
        who="parties to the engagement", open_only=False)
+define("payments.request_waiver", is_superuser | (is_client_side & (SCHEDULERS | SETTLERS)),
+       action="ask to waive a month's OKRs",
+       who="client-side procurement, program managers, leadership and admins")

@@ -20,19 +20,26 @@ def schedule_rows(engagement):
     payments = list(PaymentMilestone.objects.filter(engagement=engagement).prefetch_related(
         Prefetch("conditions", queryset=GateCondition.objects.select_related(
             "criterion__milestone", "milestone", "deliverable"))))
-    requests = {r.subject_id: r for r in ApprovalRequest.objects.filter(
-        kind=ApprovalRequest.Kind.PAYMENT_RELEASE, engagement=engagement).exclude(
-        status="cancelled").prefetch_related("approvals").order_by("requested_at")}
+    requests, waivers = {}, {}
+    for r in ApprovalRequest.objects.filter(
+            kind__in=[ApprovalRequest.Kind.PAYMENT_RELEASE, ApprovalRequest.Kind.OKR_WAIVER],
+            engagement=engagement).exclude(status="cancelled").prefetch_related(
+            "approvals").order_by("requested_at"):
+        (requests if r.kind == ApprovalRequest.Kind.PAYMENT_RELEASE else waivers)[
+            r.subject_id] = r
     plugged = conditions_state([c for p in payments for c in p.conditions.all()],
                                {p.pk: p.due_date for p in payments})
     for p in payments:
         p.request = requests.get(str(p.pk))
         p.keys_turned = sum(1 for a in p.request.current_keys(p.request.approvals.all())
                             if a.decision == "approve") if p.request else 0
+        p.waiver = waivers.get(str(p.pk))
+        p.waiver_keys = sum(1 for a in p.waiver.current_keys(p.waiver.approvals.all())
+                            if a.decision == "approve") if p.waiver else 0
         p.gate = [{"condition": c, "met": plugged[c.pk][0] if c.pk in plugged else c.is_met(),
                    "words": plugged[c.pk][1] if c.pk in plugged else c.describe()}
                   for c in p.conditions.all()]
-        p.gate_met = bool(p.gate) and all(g["met"] for g in p.gate)
+        p.gate_met = (bool(p.gate) and all(g["met"] for g in p.gate)) or bool(p.okr_waived_at)
     return payments
 
 

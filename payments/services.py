@@ -154,6 +154,15 @@ def _threshold(raw, needed):
     return value
 
 
+def _check_okrs(commercial_model, gate):
+    """A time-and-materials month is released on its capability OKRs: KPI thresholds or
+    acceptance criteria, not whole milestones."""
+    if commercial_model == PaymentMilestone.CommercialModel.TIME_AND_MATERIALS and any(
+            c.kind not in ("criterion", "kpi") for c in gate):
+        raise DomainError("A time-and-materials month's gate is its OKRs: KPI thresholds or "
+                          "acceptance criteria.", rule="tm_okrs_only", field="conditions")
+
+
 # Which object each condition kind points at, and its path to the engagement.
 GATE_TARGETS = {"criterion": (AcceptanceCriterion, "milestone__engagement"),
                 "milestone": (Milestone, "engagement"),
@@ -175,6 +184,7 @@ def payment_create(*, actor, engagement, label, amount, due_date, conditions,
     if commercial_model == PaymentMilestone.CommercialModel.FIXED_FEE:
         _check_total(engagement, amount)
     gate = _conditions(engagement, conditions)
+    _check_okrs(commercial_model, gate)
     last = PaymentMilestone.objects.filter(engagement=engagement).aggregate(
         m=Max("position"))["m"] or 0
     payment = create_clean(
@@ -222,11 +232,14 @@ def payment_update(*, actor, payment, data, conditions=None, expected_version=No
         setattr(locked, f, v)
     if conditions is not None:
         gate = _conditions(engagement, conditions)
+        _check_okrs(new_model, gate)
         locked.conditions.all().delete()
         for c in gate:
             c.payment = locked
         GateCondition.objects.bulk_create(gate)
         changed["conditions"] = len(gate)
+    if conditions is None and "commercial_model" in changed:
+        _check_okrs(new_model, list(locked.conditions.all()))
     if not changed:
         return locked
     locked.version += 1
@@ -434,6 +447,67 @@ def _release_rejected(*, request, actor, reason):
 
 register_approval_handler(ApprovalRequest.Kind.PAYMENT_RELEASE, ApprovalHandler(
     on_approved=_released, on_rejected=_release_rejected, check=_check_release,
+    internal_only=True))
+
+
+# --- Time and materials: a month's OKRs waived by two client-side keys -----------------------
+
+TM = PaymentMilestone.CommercialModel.TIME_AND_MATERIALS
+OKR_KINDS = ("criterion", "kpi")
+
+
+@transaction.atomic
+def payment_request_waiver(*, actor, payment, reason):
+    """Ask two client-side keys to waive a time-and-materials month whose OKRs are not met.
+    Once they agree the month counts as met (then it is released as any other payment)."""
+    require(actor, "payments.request_waiver", payment)
+    locked = lock(payment)
+    if locked.commercial_model != TM:
+        raise RuleViolation("Only a time-and-materials month's OKRs can be waived; a fixed-fee "
+                            "gate is met or changed through a contract change.",
+                            rule="waiver_fixed_fee")
+    if locked.status not in (PS.SCHEDULED, PS.OVERDUE) or locked.okr_waived_at:
+        raise RuleViolation("Only a month whose OKRs are still open can be waived.",
+                            rule="waiver_not_open")
+    if gate_is_met(locked.pk):
+        raise RuleViolation("This month's OKRs are met: nothing to waive.", rule="waiver_not_open")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise DomainError("Say why the OKRs are waived (at least a sentence).",
+                          rule="invalid_field", field="reason")
+    PaymentMilestone.objects.filter(pk=locked.pk).update(okr_waiver_reason=reason)
+    return approval_request_open(
+        actor=actor, engagement=locked.engagement, kind=ApprovalRequest.Kind.OKR_WAIVER,
+        subject=locked, summary=f"Waive the OKRs of “{locked.label}”: {reason}",
+        url=_payments_url(locked.engagement_id) + f"#p-{locked.pk}")
+
+
+def _check_waiver(*, request):
+    payment = _payment_of(request)
+    if payment.status not in (PS.SCHEDULED, PS.OVERDUE):
+        raise RuleViolation("The month is no longer open: nothing to waive.",
+                            rule="waiver_not_open")
+
+
+def _waived(*, request, actor):
+    payment = _payment_of(request)
+    now = timezone.now()
+    PaymentMilestone.objects.filter(pk=payment.pk).update(okr_waived_at=now, updated_at=now,
+                                                          version=payment.version + 1)
+    audit_record(engagement=payment.engagement, actor=actor, verb="payment.okrs_waived",
+                 obj=payment, after={"waived_at": now}, reason=payment.okr_waiver_reason)
+    enqueue_evaluation(payment.engagement_id)
+
+
+def _waiver_rejected(*, request, actor, reason):
+    payment = _payment_of(request)
+    PaymentMilestone.objects.filter(pk=payment.pk).update(okr_waiver_reason="")
+    audit_record(engagement=payment.engagement, actor=actor, verb="payment.waiver_rejected",
+                 obj=payment, reason=reason)
+
+
+register_approval_handler(ApprovalRequest.Kind.OKR_WAIVER, ApprovalHandler(
+    on_approved=_waived, on_rejected=_waiver_rejected, check=_check_waiver,
     internal_only=True))
 
 

@@ -81,6 +81,11 @@ def payment_action(request, pk, payment_pk):
                 actor=request.user, payment=payment,
                 invoice_reference=request.POST.get("invoice_reference", ""))
             messages.success(request, "Invoice recorded.")
+        elif action == "waive":
+            payment_services.payment_request_waiver(actor=request.user, payment=payment,
+                                                    reason=request.POST.get("reason", ""))
+            messages.success(request, "Waiver requested: two keys needed, both from client-side "
+                                      "users.")
         elif action == "write_off":
             payment_services.payment_write_off(actor=request.user, payment=payment,
                                                reason=request.POST.get("reason", ""))

@@ -13,6 +13,7 @@ class ApprovalRequest(models.Model):
         MILESTONE_ACCEPTANCE = "milestone_acceptance", "Accept milestone"
         SOW_VERSION = "sow_version", "Approve SOW version"
         PAYMENT_RELEASE = "payment_release", "Release payment"
+        OKR_WAIVER = "okr_waiver", "Waive a month's OKRs"
         PRODUCTION_CHANGE = "production_change", "Production-affecting change"
 
     class Status(models.TextChoices):

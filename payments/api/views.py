@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -31,6 +31,10 @@ def _data(p):
                         "met": g["met"], "describe": g["words"]}
                        for g in p.gate],
     }
+
+
+class WaiverSerializer(serializers.Serializer):
+    reason = serializers.CharField()
 
 
 @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
@@ -116,6 +120,17 @@ class PaymentMilestoneViewSet(VersionedMixin, viewsets.ViewSet):
                                                paid_on=data.validated_data["paid_on"])
         payment.refresh_from_db()
         return self._one(payment)
+
+    @extend_schema(request=WaiverSerializer, responses={202: PaymentMilestoneSerializer})
+    @action(detail=True, methods=["post"])
+    def waive(self, request, pk=None):
+        """Time and materials: ask two client-side keys to waive this month's OKRs (202)."""
+        payment = self._payment(pk)
+        data = WaiverSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment_services.payment_request_waiver(actor=request.user, payment=payment,
+                                                reason=data.validated_data["reason"])
+        return self._one(payment, status.HTTP_202_ACCEPTED)
 
 
 class EvaluateGatesView(APIView):
