@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from kpis.api.views import CatalogueView
 from payments.api.views import EvaluateGatesView
+from portfolio import views as portfolio_views
+from portfolio.api import PortfolioView
 from sow.pdf_views import contracts
 
 from .api_router import router
@@ -13,7 +14,8 @@ from .healthz import healthz, readyz
 from .observability import metrics
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="engagement:list", permanent=False)),
+    path("", portfolio_views.landing, name="home"),
+    path("portfolio/", include("portfolio.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("engagements/", include("engagement.urls")),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("api/v1/engagements/<int:pk>/evaluate-gates/", EvaluateGatesView.as_view(),
          name="evaluate-gates"),
     path("api/v1/kpi-catalogue/", CatalogueView.as_view(), name="kpi-catalogue"),
+    path("api/v1/portfolio/", PortfolioView.as_view(), name="api-portfolio"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -114,6 +114,8 @@ class KPIWaypoint(models.Model):
     date = models.DateField()
     value = models.DecimalField(max_digits=14, decimal_places=4)
 
+    objects = scoped_by("kpi__engagement")
+
     class Meta:
         ordering = ["kpi_id", "date"]
         constraints = [models.UniqueConstraint(fields=["kpi", "date"],

@@ -53,17 +53,30 @@ def kpi_detail(*, user, pk, today=None):
 
 
 def scorecards(engagement_ids, today=None):
-    """{engagement_id: {layer: {status: count}}} plus each engagement's KPIs under "kpis",
-    for many engagements at once (three queries whatever their number)."""
-    from engagement.models import Engagement
+    """{engagement_id: {"kpis": [KPI with .latest and .status], layer: {status: count}}} for
+    many engagements at once: two queries whatever their number (the latest value of each
+    KPI is read by a subquery, not by loading every measurement)."""
+    from types import SimpleNamespace
 
-    engagements = {e.pk: e for e in Engagement.objects.filter(pk__in=list(engagement_ids))}
-    kpis = list(KPI.objects.filter(engagement_id__in=list(engagements))
-                .prefetch_related("waypoints"))
-    _attach(kpis, engagements, today or timezone.localdate(), series=False)
+    from django.db.models import OuterRef, Subquery
+
+    today = today or timezone.localdate()
+    latest = Measurement.objects.filter(kpi=OuterRef("pk")).order_by("-date", "-id")
+    kpis = list(KPI.objects.filter(engagement_id__in=list(engagement_ids)).annotate(
+        latest_date=Subquery(latest.values("date")[:1]),
+        latest_value=Subquery(latest.values("value")[:1]),
+    ).select_related("engagement").prefetch_related("waypoints").only(
+        *[f.name for f in KPI._meta.concrete_fields if f.name != "how_to_measure"],
+        "engagement__start_date", "engagement__length_weeks", "engagement__off_ramp_date"))
     out = {pk: {"kpis": [], **{layer: dict.fromkeys(STATUS_LABELS, 0)
-                               for layer in KPI.Layer.values}} for pk in engagements}
+                               for layer in KPI.Layer.values}} for pk in engagement_ids}
     for k in kpis:
+        e = k.engagement
+        k.points = list(k.waypoints.all())
+        k.latest = SimpleNamespace(date=k.latest_date, value=k.latest_value) if (
+            k.latest_date is not None) else None
+        k.status = kpi_status(k, latest=k.latest, waypoints=k.points, start=e.start_date,
+                              last_day=last_day(e), today=today)
         out[k.engagement_id]["kpis"].append(k)
         out[k.engagement_id][k.layer][k.status.code] += 1
     return out
@@ -72,3 +85,14 @@ def scorecards(engagement_ids, today=None):
 def measurements_for(*, kpi):
     return list(Measurement.objects.filter(kpi=kpi).select_related("entered_by")
                 .order_by("-date", "-id"))
+
+
+def kpi_rows_with_charts(*, engagement, width=420, height=150, today=None):
+    """kpi_rows, each with .chart: the SVG line chart (for pages and print)."""
+    from .charts import line_chart
+
+    kpis = kpi_rows(engagement=engagement, today=today)
+    for k in kpis:
+        k.chart = line_chart(k, start=engagement.start_date, end=last_day(engagement),
+                             width=width, height=height)
+    return kpis

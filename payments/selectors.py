@@ -122,3 +122,25 @@ def plugged_choices(engagement):
     """[(kind, label, [(ref_id, label)])] for the condition kinds other apps plug in."""
     return [(kind, plug.label, plug.choices(engagement))
             for kind, plug in plugged_kinds().items()]
+
+
+def money_for(engagement_ids):
+    """{engagement_id: {"released", "eligible", "held", "overdue" (count)}} in one query.
+    Released is approved, invoiced or paid; held is scheduled or overdue (written off is
+    neither)."""
+    from decimal import Decimal
+
+    from django.db.models import Count, Q, Sum
+
+    zero = Decimal("0")
+    out = {pk: {"released": zero, "eligible": zero, "held": zero, "overdue": 0}
+           for pk in engagement_ids}
+    for row in PaymentMilestone.objects.filter(engagement_id__in=list(out)).values(
+            "engagement_id").annotate(
+            released=Sum("amount", filter=Q(status__in=["approved", "invoiced", "paid"])),
+            eligible=Sum("amount", filter=Q(status="eligible")),
+            held=Sum("amount", filter=Q(status__in=["scheduled", "overdue"])),
+            overdue=Count("id", filter=Q(status="overdue"))):
+        out[row["engagement_id"]] = {k: row[k] or (0 if k == "overdue" else zero)
+                                     for k in ("released", "eligible", "held", "overdue")}
+    return out

@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.exports import safe_cell, xlsx_response
 from engagement import selectors as engagement_selectors
 
 from . import selectors
 from . import services as payment_services
 from .forms import PaidForm, PaymentForm
 from .selectors import schedule_rows
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @login_required
@@ -118,15 +117,6 @@ def evaluate_gates(request, pk):
     return redirect("payments:schedule", pk=pk)
 
 
-def _safe_cell(value):
-    """Text a spreadsheet can hold: characters it cannot store are dropped, and text that
-    starts like a formula is quoted (formula injection)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def export_rows(engagement):
     header = ["Label", "Amount", "Currency", "Due date", "Commercial model", "Status", "Gate",
               "Gate met", "Invoice reference", "Paid on"]
@@ -154,25 +144,10 @@ def payments_export(request, pk, fmt):
         writer = csv.writer(out)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([_safe_cell(v) for v in row])
+            writer.writerow([safe_cell(v) for v in row])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "Payments"
-        sheet.append(header)
-        for row in rows:
-            sheet.append([v if not isinstance(v, str) else _safe_cell(v) for v in row])
-        for cell in sheet["B"][1:]:
-            cell.number_format = "#,##0.00"
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return xlsx_response(name, "Payments", header, rows, money_columns=(1,))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -92,3 +92,33 @@ def fix_clauses(keys, *, user=None):
             "clause").order_by("clause_id", "-number"):
         out.setdefault(v.clause.key, v)
     return out
+
+
+def contract_facts(engagement_ids):
+    """{engagement_id: {"score", "version", "status", "pdf": (pk, sow_pk, number) or None}}:
+    the SOW-check score of each engagement's latest frozen version and its latest approved
+    contract with a final PDF ready (two queries; nothing heavy is loaded)."""
+    from django.db.models.fields.json import KeyTextTransform
+
+    from .models import RenderJob, SowVersion
+
+    ids = list(engagement_ids)
+    out = {}
+    for row in SowVersion.objects.filter(sow__engagement_id__in=ids).annotate(
+            score=KeyTextTransform("score", KeyTextTransform("check", "source"))).order_by(
+            "sow__engagement_id", "-created_at", "-number").values(
+            "sow__engagement_id", "number", "status", "score"):
+        out.setdefault(row["sow__engagement_id"], {
+            "score": int(row["score"]) if (row["score"] or "").isdigit() else None,
+            "version": row["number"], "status": row["status"], "pdf": None})
+    for row in RenderJob.objects.filter(
+            sow_version__sow__engagement_id__in=ids, variant="final", status="succeeded",
+            sow_version__status__in=["approved", "signed"]).order_by(
+            "sow_version__sow__engagement_id", "-sow_version__created_at").values(
+            "sow_version__sow__engagement_id", "sow_version__sow_id", "sow_version__number"):
+        facts = out.setdefault(row["sow_version__sow__engagement_id"], {
+            "score": None, "version": None, "status": None, "pdf": None})
+        if facts["pdf"] is None:
+            facts["pdf"] = (row["sow_version__sow__engagement_id"], row["sow_version__sow_id"],
+                            row["sow_version__number"])
+    return out

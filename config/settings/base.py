@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "engagement",
     "kpis",
+    "portfolio",
     "sow",
     "payments",
 ]
@@ -99,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "engagement.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "engagement:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,6 +4,7 @@ import base64
 
 import pytest
 
+from common import pdf as common_pdf
 from sow import rendering
 from sow.services import pdf as pdf_services
 from sow.services import sow_section_edit
@@ -48,7 +49,7 @@ def test_fetcher_refuses_everything_but_small_data_and_our_static():
     fetch = rendering.SafeFetcher()
     for url in ["file:///etc/passwd", "http://169.254.169.254/latest/meta-data/",
                 "https://example.com/a.css", "ftp://example.com/x", "offramp-static:../../x",
-                "data:text/plain;base64," + "A" * (rendering.MAX_DATA_URI + 1)]:
+                "data:text/plain;base64," + "A" * (common_pdf.MAX_DATA_URI + 1)]:
         with pytest.raises(ValueError):
             fetch(url)
     assert len(fetch.refused) == 6
