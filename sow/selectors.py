@@ -109,7 +109,7 @@ def contract_facts(engagement_ids):
             "sow__engagement_id", "-created_at", "-number").values(
             "sow__engagement_id", "number", "status", "score"):
         out.setdefault(row["sow__engagement_id"], {
-            "score": int(row["score"]) if (row["score"] or "").isdigit() else None,
+            "score": _whole(row["score"]),
             "version": row["number"], "status": row["status"], "pdf": None})
     for row in RenderJob.objects.filter(
             sow_version__sow__engagement_id__in=ids, variant="final", status="succeeded",
@@ -122,3 +122,11 @@ def contract_facts(engagement_ids):
             facts["pdf"] = (row["sow_version__sow__engagement_id"], row["sow_version__sow_id"],
                             row["sow_version__number"])
     return out
+
+
+def _whole(value):
+    """A JSON number read as text (PostgreSQL) or as a number (SQLite): int or None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -19,7 +19,7 @@ from engagement.models import (
     Role,
     User,
 )
-from kpis.services import kpi_define
+from kpis.services import kpi_define, measurements_record
 from payments import services as payment_services
 from sow import services as sow_services
 from sow.selectors import fix_clauses
@@ -55,6 +55,8 @@ DEMO_SOW = [
 
 PASSWORD = "offramp-demo"
 TITLE = "Support-reply LLM fine-tune"
+RETAINER_TITLE = "Fraud-scoring model retainer"
+PROJECT_TITLE = "Operations triage automation"
 USERS = [
     ("procurement", "Priya", "Natarajan", "client", Role.PROCUREMENT),
     ("pm", "Marta", "Lindqvist", "client", Role.PROGRAM_MANAGER),
@@ -106,9 +108,16 @@ class Command(BaseCommand):
             ladder = self._ladder(engagement, users)
             self._payments(engagement, users)
             self._activate(engagement, users)
+            self._measurements(engagement, users)
             self._progress(ladder, users)
             self._sow(engagement, users)
             self._vendor_draft(engagement, users)
+        other_vendor, _ = Organisation.objects.get_or_create(
+            name="Globex AI", defaults={"kind": Organisation.Kind.VENDOR})
+        if not Engagement.objects.filter(title=RETAINER_TITLE, client=client).exists():
+            self._retainer(client, other_vendor, users)
+        if not Engagement.objects.filter(title=PROJECT_TITLE, client=client).exists():
+            self._project(client, vendor, users)
         return orgs
 
     def _engagement(self, client, vendor, users):
@@ -153,6 +162,132 @@ class Command(BaseCommand):
                        direction=direction, baseline=Decimal(base), target=Decimal(goal),
                        target_date=target, source="manual")
         return engagement
+
+    def _measurements(self, engagement, users):
+        """Three weeks of values: the business and system KPIs and the internal share of runs
+        on track, time to retrain just behind its path (at risk)."""
+        today = dt.date.today()
+        series = {
+            "Tickets answered with an accepted draft": [0, 4, 7, 11],
+            "Evaluation suite pass rate": [0, 12, 22, 31],
+            "Time to retrain, run by the internal team": [20, 19, 18, "16.8"],
+            "Share of training runs started by the internal team": [0, 10, 20, 30],
+        }
+        kpis = {k.name: k for k in engagement.kpis.all()}
+        rows = [{"kpi": kpis[name].pk, "date": min(today, engagement.start_date
+                                                    + dt.timedelta(weeks=week)),
+                 "value": value, "source": "demo"}
+                for name, values in series.items() for week, value in enumerate(values)]
+        measurements_record(actor=users["pm"], engagement=engagement, rows=rows, via="demo")
+
+    def _other_engagement(self, users, *, client, vendor, title, use_case, format, weeks_ago,
+                          length_weeks, value, off_ramp=None):
+        start = dt.date.today() - dt.timedelta(weeks=weeks_ago)
+        engagement = services.engagement_create(
+            actor=users["procurement"], title=title, client=client, vendor=vendor,
+            format=format, use_case=use_case, start_date=start, length_weeks=length_weeks,
+            contract_value=Decimal(value), currency="EUR", off_ramp_date=off_ramp)
+        for role, user, name in [("ml_product_owner", users["pm"], ""),
+                                 ("executive_sponsor", users["leader"], ""),
+                                 ("lead_consultant", None, "Dana Whitcombe"),
+                                 ("ml_engineer", None, "Lea Novak")]:
+            services.staffing_assign(actor=users["pm"], engagement=engagement,
+                                     staffing_role=role, user=user, person_name=name)
+        services.raci_seed(actor=users["pm"], engagement=engagement)
+        services.ladder_generate(actor=users["pm"], engagement=engagement)
+        return engagement
+
+    def _weekly(self, engagement, users, kpi, values):
+        measurements_record(actor=users["pm"], engagement=engagement, via="demo", rows=[
+            {"kpi": kpi.pk, "date": min(dt.date.today(), engagement.start_date
+                                        + dt.timedelta(weeks=week)),
+             "value": value, "source": "demo"} for week, value in enumerate(values)])
+
+    def _retainer(self, client, vendor, users):
+        """A retainer paid as time and materials, month by month on capability OKRs."""
+        pm = users["pm"]
+        start = dt.date.today() - dt.timedelta(weeks=9)
+        engagement = self._other_engagement(
+            users, client=client, vendor=vendor, title=RETAINER_TITLE,
+            use_case="Keep the card-fraud scoring model current while Northwind's risk "
+                     "analytics team takes over retraining and monitoring.",
+            format=Engagement.Format.RETAINER, weeks_ago=9, length_weeks=26,
+            value="180000.00", off_ramp=start + dt.timedelta(weeks=26))
+        kpis = {}
+        for layer, name, unit, direction, base, goal, due in [
+            ("business", "Fraud losses per 10,000 transactions", "EUR", "down", 140, 100, 26),
+            ("system", "Drift alerts handled within SLA", "%", "up", 50, 95, 26),
+            ("capability", "Training runs started by the internal team", "%", "up", 0, 50, 12),
+            ("capability", "Training runs started by the internal team by the off-ramp",
+             "%", "up", 50, 90, 26),
+        ]:
+            kpis[name] = kpi_define(actor=pm, engagement=engagement, layer=layer, name=name,
+                                    unit=unit, direction=direction, baseline=Decimal(base),
+                                    target=Decimal(goal), source="manual",
+                                    target_date=start + dt.timedelta(weeks=due))
+        share = kpis["Training runs started by the internal team"]
+        for month in range(6):
+            due = min(start + dt.timedelta(weeks=4 * (month + 1) + 1), engagement.end_date)
+            payment_services.payment_create(
+                actor=users["procurement"], engagement=engagement,
+                label=f"Month {month + 1} (time and materials)", amount=Decimal("30000.00"),
+                due_date=due, commercial_model="time_and_materials",
+                conditions=[{"kind": "kpi", "ref": share.pk,
+                             "threshold": str(min(10 * (month + 1), 50))}])
+        self._activate(engagement, users)
+        self._weekly(engagement, users, kpis["Fraud losses per 10,000 transactions"],
+                     [140, 138, 133, 130, 126, 124, 121, 118, 116, 113])
+        self._weekly(engagement, users, kpis["Drift alerts handled within SLA"],
+                     [50, 55, 60, 62, 66, 70, 71, 74, 78, 80])
+        self._weekly(engagement, users, share, [0, 5, 8, 12, 18, 22, 25, 31, 34, 38])
+        self._weekly(engagement, users,
+                     kpis["Training runs started by the internal team by the off-ramp"],
+                     [50, 52, 55, 58, 61, 63, 66, 69, 71, 74])
+        from payments.models import PaymentMilestone
+        from payments.services import payment_request_release, payments_evaluate
+
+        payments_evaluate(engagement_ids=[engagement.pk])
+        # The first month was released with two client-side keys.
+        first = PaymentMilestone.objects.get(engagement=engagement, position=1)
+        request = payment_request_release(actor=users["pm"], payment=first)
+        for who in ("leader", "procurement"):
+            services.approval_decide(actor=users[who], request=request, decision="approve",
+                                     reason="The month's OKR was met.")
+
+    def _project(self, client, vendor, users):
+        """A fixed-fee project that is off track: the internal team is not taking over."""
+        pm = users["pm"]
+        engagement = self._other_engagement(
+            users, client=client, vendor=vendor, title=PROJECT_TITLE,
+            use_case="Classify and route incoming operations tickets automatically, with "
+                     "Northwind's platform team owning the model at the end.",
+            format=Engagement.Format.PROJECT, weeks_ago=6, length_weeks=10,
+            value="90000.00")
+        due = engagement.start_date + dt.timedelta(weeks=10)
+        kpis = {}
+        for layer, name, unit, direction, base, goal in [
+            ("business", "Operations cases handled automatically", "%", "up", 0, 60),
+            ("system", "Evaluation pass rate", "%", "up", 0, 95),
+            ("capability", "Internal share of merged changes", "%", "up", 0, 70),
+        ]:
+            kpis[layer] = kpi_define(actor=pm, engagement=engagement, layer=layer, name=name,
+                                     unit=unit, direction=direction, baseline=Decimal(base),
+                                     target=Decimal(goal), target_date=due, source="manual")
+        from engagement.models import Milestone
+
+        ladder = list(Milestone.objects.filter(engagement=engagement).order_by("position"))
+        shares = [Decimal("0.2"), Decimal("0.3"), Decimal("0.3"), Decimal("0.2")]
+        for part, milestone in zip(shares, ladder[:1] + ladder[2:5], strict=True):
+            payment_services.payment_create(
+                actor=users["procurement"], engagement=engagement,
+                label=f"{milestone.title} accepted",
+                amount=(Decimal("90000.00") * part).quantize(Decimal("0.01")),
+                due_date=min(milestone.due_date + dt.timedelta(days=7), engagement.end_date),
+                conditions=[{"kind": "milestone", "milestone": milestone.pk}])
+        self._activate(engagement, users)
+        self._weekly(engagement, users, kpis["business"], [0, 5, 11, 17, 23, 30, 35])
+        self._weekly(engagement, users, kpis["system"], [0, 20, 38, 50, 61, 70, 78])
+        self._weekly(engagement, users, kpis["capability"], [0, 2, 3, 5, 5, 6, 8])
 
     def _activate(self, engagement, users):
         services.engagement_transition(actor=users["pm"], engagement=engagement, to="active",
@@ -207,11 +342,16 @@ class Command(BaseCommand):
             ("Rehearsal retrain by the internal team", "60000.00", ladder["rehearsal_retrain"],
              []),
         ]
+        pass_rate = engagement.kpis.get(layer="system")
         for label, amount, milestone, _ in plan:
+            conditions = [{"kind": "milestone", "milestone": milestone.pk}]
+            if milestone.kind == "evaluation":
+                # Money for evaluation waits on the suite itself passing, not on a report.
+                conditions.append({"kind": "kpi", "ref": pass_rate.pk, "threshold": "90"})
             payment_services.payment_create(
                 actor=pm, engagement=engagement, label=label, amount=Decimal(amount),
                 due_date=min(milestone.due_date + dt.timedelta(days=7), engagement.end_date),
-                conditions=[{"kind": "milestone", "milestone": milestone.pk}])
+                conditions=conditions)
         payment_services.payment_create(
             actor=pm, engagement=engagement, label="Holdback: incident drill and handoff",
             amount=Decimal("48000.00"), due_date=engagement.end_date,
