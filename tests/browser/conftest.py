@@ -38,3 +38,18 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def log_in(page, username, password="offramp-test"):
+    """Log in through the form; leadership lands on the portfolio, everyone else on the
+    engagement list."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^(Engagements|Portfolio)$"))
+           ).to_be_visible()

@@ -5,16 +5,10 @@ from playwright.sync_api import expect
 
 from engagement import services
 from engagement.models import Milestone
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("offramp-test")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Engagements")).to_be_visible()
 
 
 def log_out(page):
