@@ -1,5 +1,7 @@
 """Reads composed for pages and endpoints, already joined and prefetched."""
 
+from collections import defaultdict
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -193,19 +195,19 @@ def approvals_inbox_count(*, user):
 
 
 def progress_for(engagement_ids, *, today):
-    """Ladder progress of many engagements at once (three queries whatever their number):
+    """Ladder progress of many engagements at once (three queries whatever their number;
+    `engagement_ids` may be a queryset of ids, kept as a subquery; see NO_PROGRESS):
     {engagement_id: {"milestones", "accepted", "current" (title, ownership mode label) or None,
     "overdue" (milestones past their end week and not accepted), "criteria_met",
     "criteria_total", "open_approvals"}}."""
     from datetime import timedelta
 
-    from django.db.models import Count
+    from django.db.models import Count, QuerySet
 
     from .models import AcceptanceCriterion, Milestone, OwnershipMode
 
-    ids = list(engagement_ids)
-    out = {pk: {"milestones": 0, "accepted": 0, "current": None, "overdue": 0,
-                "criteria_met": 0, "criteria_total": 0, "open_approvals": 0} for pk in ids}
+    ids = engagement_ids if isinstance(engagement_ids, QuerySet) else list(engagement_ids)
+    out = defaultdict(lambda: dict(NO_PROGRESS))
     modes = dict(OwnershipMode.choices)
     for row in Milestone.objects.filter(engagement_id__in=ids).order_by(
             "engagement_id", "position", "id").values(
@@ -229,4 +231,8 @@ def progress_for(engagement_ids, *, today):
             engagement_id__in=ids, status=ApprovalRequest.Status.OPEN).values(
             "engagement_id").annotate(n=Count("id")):
         out[row["engagement_id"]]["open_approvals"] = row["n"]
-    return out
+    return dict(out)
+
+
+NO_PROGRESS = {"milestones": 0, "accepted": 0, "current": None, "overdue": 0,
+               "criteria_met": 0, "criteria_total": 0, "open_approvals": 0}

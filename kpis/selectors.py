@@ -52,34 +52,65 @@ def kpi_detail(*, user, pk, today=None):
     return _attach([kpi], {kpi.engagement_id: kpi.engagement}, today or timezone.localdate())[0]
 
 
+FIELDS = ("id", "engagement_id", "layer", "name", "unit", "direction", "baseline", "target",
+          "lower", "upper", "target_date", "cadence")
+
+
 def scorecards(engagement_ids, today=None):
-    """{engagement_id: {"kpis": [KPI with .latest and .status], layer: {status: count}}} for
-    many engagements at once: two queries whatever their number (the latest value of each
-    KPI is read by a subquery, not by loading every measurement)."""
+    """{engagement_id: {"kpis": [row with .latest and .status], layer: {status: count}}} for
+    many engagements at once (engagements without KPIs are absent: see empty_scorecard):
+    two queries whatever their number. Rows are read with
+    .values() (no model instances: the portfolio reads hundreds of engagements), and the
+    latest value of each KPI by a subquery, not by loading every measurement."""
+    from datetime import timedelta
     from types import SimpleNamespace
 
     from django.db.models import OuterRef, Subquery
 
     today = today or timezone.localdate()
+    ids = _ids(engagement_ids)
     latest = Measurement.objects.filter(kpi=OuterRef("pk")).order_by("-date", "-id")
-    kpis = list(KPI.objects.filter(engagement_id__in=list(engagement_ids)).annotate(
+    rows = list(KPI.objects.filter(engagement_id__in=ids).annotate(
         latest_date=Subquery(latest.values("date")[:1]),
         latest_value=Subquery(latest.values("value")[:1]),
-    ).select_related("engagement").prefetch_related("waypoints").only(
-        *[f.name for f in KPI._meta.concrete_fields if f.name != "how_to_measure"],
-        "engagement__start_date", "engagement__length_weeks", "engagement__off_ramp_date"))
-    out = {pk: {"kpis": [], **{layer: dict.fromkeys(STATUS_LABELS, 0)
-                               for layer in KPI.Layer.values}} for pk in engagement_ids}
-    for k in kpis:
-        e = k.engagement
-        k.points = list(k.waypoints.all())
-        k.latest = SimpleNamespace(date=k.latest_date, value=k.latest_value) if (
-            k.latest_date is not None) else None
-        k.status = kpi_status(k, latest=k.latest, waypoints=k.points, start=e.start_date,
-                              last_day=last_day(e), today=today)
-        out[k.engagement_id]["kpis"].append(k)
-        out[k.engagement_id][k.layer][k.status.code] += 1
+    ).values(*FIELDS, "latest_date", "latest_value", "engagement__start_date",
+             "engagement__length_weeks", "engagement__off_ramp_date"))
+    points = {}
+    for kpi_id, day, value in KPIWaypoint.objects.filter(
+            kpi__engagement_id__in=ids).values_list("kpi_id", "date", "value"):
+        points.setdefault(kpi_id, []).append(SimpleNamespace(date=day, value=value))
+    out = {}
+    for row in rows:
+        k = SimpleNamespace(**{f: row[f] for f in FIELDS})
+        k.pk = k.id
+        start = row["engagement__start_date"]
+        end = start + timedelta(weeks=row["engagement__length_weeks"])
+        last = max(end, row["engagement__off_ramp_date"] or end)
+        k.points = points.get(k.id, [])
+        k.latest = SimpleNamespace(date=row["latest_date"], value=row["latest_value"]) if (
+            row["latest_date"] is not None) else None
+        k.status = kpi_status(k, latest=k.latest, waypoints=k.points, start=start,
+                              last_day=last, today=today, explain=False)
+        if k.engagement_id not in out:
+            out[k.engagement_id] = empty_scorecard()
+        card = out[k.engagement_id]
+        card["kpis"].append(k)
+        card[k.layer][k.status.code] += 1
     return out
+
+
+LAYERS = tuple(KPI.Layer.values)
+
+
+def empty_scorecard():
+    return {"kpis": [], **{layer: dict.fromkeys(STATUS_LABELS, 0) for layer in LAYERS}}
+
+
+def _ids(engagement_ids):
+    """A queryset of ids stays a subquery (no parameter per id); anything else a list."""
+    from django.db.models import QuerySet
+
+    return engagement_ids if isinstance(engagement_ids, QuerySet) else list(engagement_ids)
 
 
 def measurements_for(*, kpi):

@@ -80,10 +80,11 @@ def _fmt(value):
     return f"{value:f}"
 
 
-def kpi_status(kpi, *, latest, waypoints=(), start, last_day, today=None):
+def kpi_status(kpi, *, latest, waypoints=(), start, last_day, today=None, explain=True):
     """The status of `kpi` from its latest measurement (or None), on `today`.
 
-    `start` and `last_day` are the engagement's; `waypoints` the KPI's, any order.
+    `start` and `last_day` are the engagement's; `waypoints` the KPI's, any order. Without
+    `explain` the reason is left empty (a dashboard counting hundreds of statuses).
     """
     today = min(today or date.today(), last_day)
     window = timedelta(days=2 * CADENCE_DAYS.get(kpi.cadence, 7))
@@ -91,21 +92,24 @@ def kpi_status(kpi, *, latest, waypoints=(), start, last_day, today=None):
         return Status(STALE, "No value recorded yet.")
     if latest.date <= today - window:
         return Status(STALE, f"No value since {latest.date:%-d %b %Y}: one is expected "
-                             f"{kpi.cadence}.", latest=latest)
+                             f"{kpi.cadence}." if explain else "", latest=latest)
     value, width = Decimal(latest.value), band(kpi)
     if kpi.direction == "range":
         lower, upper = Decimal(kpi.lower), Decimal(kpi.upper)
         off = lower - value if value < lower else value - upper if value > upper else 0
-        where = f"{_fmt(value)} against the range {_fmt(lower)}–{_fmt(upper)}"
-        if off <= 0:
-            return Status(ON_TRACK, f"{where}: inside.", latest=latest)
-        code = AT_RISK if off <= width else OFF_TRACK
-        return Status(code, f"{where}: outside by {_fmt(off)}.", latest=latest)
+        code = ON_TRACK if off <= 0 else AT_RISK if off <= width else OFF_TRACK
+        why = ""
+        if explain:
+            where = f"{_fmt(value)} against the range {_fmt(lower)}–{_fmt(upper)}"
+            why = f"{where}: inside." if off <= 0 else f"{where}: outside by {_fmt(off)}."
+        return Status(code, why, latest=latest)
     expected = expected_on(path_points(kpi, waypoints, start), latest.date)
     behind = expected - value if kpi.direction == "up" else value - expected
-    where = (f"{_fmt(value)} on {latest.date:%-d %b %Y} against {_fmt(expected)} planned "
-             f"by then")
-    if behind <= 0:
-        return Status(ON_TRACK, f"{where}: at or ahead of plan.", expected, latest)
-    code = AT_RISK if behind <= width else OFF_TRACK
-    return Status(code, f"{where}: behind by {_fmt(behind)}.", expected, latest)
+    code = ON_TRACK if behind <= 0 else AT_RISK if behind <= width else OFF_TRACK
+    why = ""
+    if explain:
+        where = (f"{_fmt(value)} on {latest.date:%-d %b %Y} against {_fmt(expected)} planned "
+                 f"by then")
+        why = (f"{where}: at or ahead of plan." if behind <= 0
+               else f"{where}: behind by {_fmt(behind)}.")
+    return Status(code, why, expected, latest)

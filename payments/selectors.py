@@ -1,5 +1,7 @@
 """Reads for the payment schedule, already prefetched for a page, an endpoint or a document."""
 
+from decimal import Decimal
+
 from django.db.models import Prefetch
 
 from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
@@ -124,18 +126,22 @@ def plugged_choices(engagement):
             for kind, plug in plugged_kinds().items()]
 
 
+NO_MONEY = {"released": Decimal("0"), "eligible": Decimal("0"), "held": Decimal("0"),
+            "overdue": 0}
+
+
 def money_for(engagement_ids):
     """{engagement_id: {"released", "eligible", "held", "overdue" (count)}} in one query.
     Released is approved, invoiced or paid; held is scheduled or overdue (written off is
-    neither)."""
-    from decimal import Decimal
+    neither). `engagement_ids` may be a queryset of ids (kept as a subquery); engagements
+    without payments are absent (see NO_MONEY)."""
+    from django.db.models import Count, Q, QuerySet, Sum
 
-    from django.db.models import Count, Q, Sum
-
-    zero = Decimal("0")
-    out = {pk: {"released": zero, "eligible": zero, "held": zero, "overdue": 0}
-           for pk in engagement_ids}
-    for row in PaymentMilestone.objects.filter(engagement_id__in=list(out)).values(
+    if not isinstance(engagement_ids, QuerySet):
+        engagement_ids = list(engagement_ids)
+    zero = NO_MONEY["released"]
+    out = {}
+    for row in PaymentMilestone.objects.filter(engagement_id__in=engagement_ids).values(
             "engagement_id").annotate(
             released=Sum("amount", filter=Q(status__in=["approved", "invoiced", "paid"])),
             eligible=Sum("amount", filter=Q(status="eligible")),

@@ -8,11 +8,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from engagement import selectors as engagement_selectors
+from engagement.models import Engagement
 from kpis import selectors as kpi_selectors
 from payments import selectors as payment_selectors
 from sow import selectors as sow_selectors
 
 LAYERS = ("business", "system", "capability")
+FORMATS = dict(Engagement.Format.choices)
+STATUSES = dict(Engagement.Status.choices)
 SORTS = {
     "title": (lambda r: r.title.lower(), False),
     "status": (lambda r: r.status, False),
@@ -94,9 +97,7 @@ def dashboard_rows(*, user, filters=None, sort="risk", descending=None, today=No
     `filters`: format, status, vendor (organisation id), at_risk (bool), q (title), ids."""
     filters = filters or {}
     today = today or timezone.localdate()
-    qs = engagement_selectors.engagement_list(user=user).only(
-        "id", "title", "format", "status", "currency", "contract_value", "start_date",
-        "length_weeks", "off_ramp_date", "client__name", "vendor__name", "vendor_id")
+    qs = engagement_selectors.engagement_list(user=user)
     for name in ("format", "status"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
@@ -106,26 +107,34 @@ def dashboard_rows(*, user, filters=None, sort="risk", descending=None, today=No
         qs = qs.filter(title__icontains=filters["q"])
     if filters.get("ids"):
         qs = qs.filter(pk__in=filters["ids"])
-    engagements = list(qs)
-    ids = [e.pk for e in engagements]
+    engagements = list(qs.values("id", "title", "format", "status", "currency",
+                                 "contract_value", "client__name", "vendor__name", "vendor_id"))
+    # The visible, filtered engagements as a subquery: one SQL text whatever their number.
+    ids = qs.values("pk")
     progress = engagement_selectors.progress_for(ids, today=today)
     money = payment_selectors.money_for(ids)
     cards = kpi_selectors.scorecards(ids, today=today)
     contracts = sow_selectors.contract_facts(ids)
+    no_card = kpi_selectors.empty_scorecard()
     rows = []
     for e in engagements:
-        p, m, c = progress[e.pk], money[e.pk], contracts.get(e.pk, {})
+        pk = e["id"]
+        p = progress.get(pk, engagement_selectors.NO_PROGRESS)
+        m = money.get(pk, payment_selectors.NO_MONEY)
+        c = contracts.get(pk, {})
+        card = cards.get(pk, no_card)
         row = Row(
-            id=e.pk, title=e.title, client=e.client.name, vendor=e.vendor.name,
-            vendor_id=e.vendor_id, format=e.format, format_label=e.get_format_display(),
-            status=e.status, status_label=e.get_status_display(), currency=e.currency,
-            contract_value=e.contract_value,
+            id=pk, title=e["title"], client=e["client__name"], vendor=e["vendor__name"],
+            vendor_id=e["vendor_id"], format=e["format"],
+            format_label=FORMATS.get(e["format"], e["format"]), status=e["status"],
+            status_label=STATUSES.get(e["status"], e["status"]), currency=e["currency"],
+            contract_value=e["contract_value"],
             current_milestone=p["current"]["title"] if p["current"] else None,
             ownership_mode=p["current"]["mode"] if p["current"] else None,
             milestones=p["milestones"], milestones_accepted=p["accepted"],
             released=m["released"], eligible=m["eligible"], held=m["held"],
             criteria_met=p["criteria_met"], criteria_total=p["criteria_total"],
-            kpi_status={layer: cards[e.pk][layer] for layer in LAYERS},
+            kpi_status={layer: card[layer] for layer in LAYERS},
             score=c.get("score"), sow_version=c.get("version"),
             open_approvals=p["open_approvals"], overdue=p["overdue"] + m["overdue"],
             contract_pdf=c.get("pdf"))

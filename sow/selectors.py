@@ -98,11 +98,12 @@ def contract_facts(engagement_ids):
     """{engagement_id: {"score", "version", "status", "pdf": (pk, sow_pk, number) or None}}:
     the SOW-check score of each engagement's latest frozen version and its latest approved
     contract with a final PDF ready (two queries; nothing heavy is loaded)."""
+    from django.db.models import QuerySet
     from django.db.models.fields.json import KeyTextTransform
 
     from .models import RenderJob, SowVersion
 
-    ids = list(engagement_ids)
+    ids = engagement_ids if isinstance(engagement_ids, QuerySet) else list(engagement_ids)
     out = {}
     for row in SowVersion.objects.filter(sow__engagement_id__in=ids).annotate(
             score=KeyTextTransform("score", KeyTextTransform("check", "source"))).order_by(
