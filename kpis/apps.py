@@ -6,7 +6,7 @@ class KpisConfig(AppConfig):
     verbose_name = "KPIs"
 
     def ready(self):
-        from engagement.extensions import register_tab
+        from engagement.extensions import register_panel, register_tab
         from engagement.rules import register_transition_check
 
         from . import gates, rules  # noqa: F401 - rules registers the app's permissions
@@ -15,3 +15,9 @@ class KpisConfig(AppConfig):
         gates.register()
         register_transition_check("active", activation_problems, fix=("Go to KPIs", "kpis:list"))
         register_tab("kpis", "KPIs", "kpis:list", order=60)
+        register_tab("competency", "Competency", "kpis:competency", order=62)
+        register_tab("drills", "Drills", "kpis:drills", order=64)
+        from .selectors import people_panel
+
+        register_panel("people", "Can the team run it?", "kpis/_people_panel.html",
+                       people_panel, order=20)

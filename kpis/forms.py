@@ -79,3 +79,69 @@ class SourceImportForm(forms.Form):
         help_text="The client's domain(s), comma-separated, such as northwind.example. "
                   "Authors and triggers at these domains count as the internal team.")
     file = forms.FileField()
+
+
+class AssessmentForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=None, label="Person")
+    area = forms.ChoiceField(choices=[])
+    level = forms.ChoiceField(choices=[], widget=forms.RadioSelect)
+    round = forms.ChoiceField(choices=[])
+    assessed_on = forms.DateField(widget=DateInput(), label="Assessed on")
+    evidence_url = forms.URLField(required=False, label="Evidence link", assume_scheme="https")
+    evidence_file = forms.FileField(required=False, label="Or an evidence file")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="How the level was judged (required without evidence).")
+
+    def __init__(self, *args, people, **kwargs):
+        from .models import Area, CompetencyAssessment, Level
+
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda p: p.display_name
+        self.fields["area"].choices = Area.choices
+        self.fields["level"].choices = Level.choices
+        self.fields["round"].choices = CompetencyAssessment.Round.choices
+
+
+class DrillPlanForm(forms.Form):
+    scenario = forms.ChoiceField(choices=[])
+    scenario_detail = forms.CharField(required=False, max_length=300,
+                                      label="Describe it (custom scenarios)")
+    planned_for = forms.DateField(widget=DateInput(), label="Planned for")
+    sla_detect_minutes = forms.IntegerField(min_value=1, max_value=10_000, initial=15,
+                                            label="Time to detect (SLA, minutes)")
+    sla_restore_minutes = forms.IntegerField(min_value=1, max_value=10_000, initial=60,
+                                             label="Time to restore (SLA, minutes)")
+    criterion = forms.ModelChoiceField(queryset=None, required=False,
+                                       label="Incident-drill criterion it proves")
+
+    def __init__(self, *args, criteria, **kwargs):
+        from .models import IncidentDrill
+
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = IncidentDrill.Scenario.choices
+        self.fields["criterion"].queryset = criteria
+        self.fields["criterion"].label_from_instance = (
+            lambda c: f"{c.milestone.title}: {c.statement[:80]}")
+
+
+class DrillRecordForm(forms.Form):
+    held_on = forms.DateField(widget=DateInput(), label="Held on")
+    detect_minutes = forms.IntegerField(min_value=0, max_value=100_000,
+                                        label="Minutes to detect")
+    restore_minutes = forms.IntegerField(min_value=0, max_value=100_000,
+                                         label="Minutes to restore")
+    primary_responder = forms.ModelChoiceField(queryset=None, label="Primary responder")
+    vendor_role = forms.ChoiceField(choices=[], label="The vendor's role")
+    postmortem_url = forms.URLField(required=False, label="Postmortem link",
+                                    assume_scheme="https")
+    postmortem_file = forms.FileField(required=False, label="Or the postmortem file")
+
+    def __init__(self, *args, people, **kwargs):
+        from .models import IncidentDrill
+
+        super().__init__(*args, **kwargs)
+        self.fields["primary_responder"].queryset = people
+        self.fields["primary_responder"].label_from_instance = (
+            lambda p: f"{p.display_name} ({'client' if p.side == 'internal' else 'vendor'})")
+        self.fields["vendor_role"].choices = IncidentDrill.VendorRole.choices

@@ -71,9 +71,52 @@ def choices(engagement):
             for k in KPI.objects.filter(engagement=engagement)]
 
 
+# --- The `drill` kind: an incident drill passed, held on or before the due date -------------
+
+def drill_met_q():
+    from .models import IncidentDrill
+
+    return Q(Exists(IncidentDrill.objects.filter(
+        pk=OuterRef("conditions__ref_id"), result="pass", held_on__lte=OuterRef("due_date"))))
+
+
+def drill_targets(engagement, refs):
+    from .models import IncidentDrill
+
+    return set(IncidentDrill.objects.filter(engagement=engagement, pk__in=[r for r, _ in refs])
+               .values_list("pk", flat=True))
+
+
+def drill_state(rows):
+    from .models import IncidentDrill
+
+    drills = {d.pk: d for d in IncidentDrill.objects.filter(pk__in={r[1] for r in rows})}
+    return {cid: (d := drills.get(ref)) is not None and d.result == "pass"
+            and d.held_on is not None and d.held_on <= due for cid, ref, _, due in rows}
+
+
+def drill_describe(rows):
+    from .models import IncidentDrill
+
+    drills = {d.pk: d for d in IncidentDrill.objects.filter(pk__in={r[1] for r in rows})}
+    return {cid: (f"incident drill “{drills[ref].get_scenario_display().lower()}” planned for "
+                  f"{drills[ref].planned_for:%-d %b %Y} passed by the due date")
+            if ref in drills else "a drill that no longer exists" for cid, ref, _, _ in rows}
+
+
+def drill_choices(engagement):
+    from .models import IncidentDrill
+
+    return [(d.pk, f"{d.get_scenario_display()} drill, {d.planned_for:%-d %b %Y}")
+            for d in IncidentDrill.objects.filter(engagement=engagement)]
+
+
 def register():
     from payments.registry import PluggedKind, register_condition_kind
 
     register_condition_kind("kpi", met_q(), plugged=PluggedKind(
         kind="kpi", label="KPI at or past a threshold", targets=targets, state=state,
         describe=describe, choices=choices, needs_threshold=True))
+    register_condition_kind("drill", drill_met_q(), plugged=PluggedKind(
+        kind="drill", label="Incident drill passed", targets=drill_targets, state=drill_state,
+        describe=drill_describe, choices=drill_choices))

@@ -127,3 +127,79 @@ def kpi_rows_with_charts(*, engagement, width=420, height=150, today=None):
         k.chart = line_chart(k, start=engagement.start_date, end=last_day(engagement),
                              width=width, height=height)
     return kpis
+
+
+# --- People: competency and drills ----------------------------------------------------------
+
+def internal_people(engagement):
+    """The engagement's internal staffing (people whose competency is assessed)."""
+    from engagement.models import Side, StaffingAssignment
+
+    return list(StaffingAssignment.objects.filter(engagement=engagement, side=Side.INTERNAL,
+                                                  left_on__isnull=True)
+                .select_related("user").order_by("person_name", "id"))
+
+
+def heatmap(*, engagement):
+    """People × areas: each cell's latest assessment, its first, and the change between
+    (+1 up a level, 0, -1 down), in three queries whatever the size."""
+    from .models import LEVEL_RANK, Area, CompetencyAssessment
+    from .services.competency import independence, independence_over_time, rubric_for
+
+    people = internal_people(engagement)
+    assessments = list(CompetencyAssessment.objects.filter(engagement=engagement)
+                       .select_related("assessor").order_by("assessed_on", "id"))
+    first, latest = {}, {}
+    for a in assessments:
+        first.setdefault((a.person_id, a.area), a)
+        latest[(a.person_id, a.area)] = a
+    rows = []
+    for p in people:
+        cells = []
+        for area in Area:
+            last, start = latest.get((p.pk, area.value)), first.get((p.pk, area.value))
+            change = (LEVEL_RANK[last.level] - LEVEL_RANK[start.level]) if last else None
+            cells.append({"area": area, "latest": last, "first": start, "change": change})
+        rows.append({"person": p, "cells": cells})
+    ids = {p.pk for p in people}
+    return {"rows": rows, "areas": list(Area), "assessments": assessments,
+            "index": independence(assessments, ids),
+            "over_time": independence_over_time(assessments, ids),
+            "rubric": rubric_for(engagement.client)}
+
+
+def drills_for(*, engagement):
+    from .models import IncidentDrill
+
+    return list(IncidentDrill.objects.filter(engagement=engagement).select_related(
+        "primary_responder__user", "reviewed_by", "criterion__milestone"))
+
+
+def drills_visible(*, user):
+    from .models import IncidentDrill
+
+    return IncidentDrill.objects.visible_to(user).select_related(
+        "engagement", "primary_responder__user", "reviewed_by", "criterion__milestone")
+
+
+def assessments_visible(*, user):
+    from .models import CompetencyAssessment
+
+    return CompetencyAssessment.objects.visible_to(user).select_related(
+        "engagement", "person__user", "assessor")
+
+
+def people_panel(engagement, user):
+    """The engagement overview's panel: the independence index and overdue drills."""
+    from django.utils import timezone
+
+    from .models import CompetencyAssessment, IncidentDrill
+    from .services.competency import independence
+
+    people = {p.pk for p in internal_people(engagement)}
+    index = independence(list(CompetencyAssessment.objects.filter(engagement=engagement)),
+                         people)
+    overdue = list(IncidentDrill.objects.filter(engagement=engagement, held_on__isnull=True,
+                                                planned_for__lt=timezone.localdate()))
+    passed = IncidentDrill.objects.filter(engagement=engagement, result="pass").count()
+    return {"index": index, "overdue": overdue, "passed": passed}

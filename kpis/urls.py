@@ -14,4 +14,13 @@ urlpatterns = [
     path("<int:pk>/kpis/<int:kpi_pk>/delete/", views.kpi_delete, name="delete"),
     path("<int:pk>/kpis/<int:kpi_pk>/values/<int:measurement_pk>/delete/",
          views.measurement_delete, name="measurement_delete"),
+    path("<int:pk>/competency/", views.competency, name="competency"),
+    path("<int:pk>/competency/rubric/", views.rubric, name="rubric"),
+    path("<int:pk>/competency/<int:assessment_pk>/evidence/", views.assessment_evidence,
+         name="assessment_evidence"),
+    path("<int:pk>/drills/", views.drills, name="drills"),
+    path("<int:pk>/drills/<int:drill_pk>/record/", views.drill_record, name="drill_record"),
+    path("<int:pk>/drills/<int:drill_pk>/review/", views.drill_review, name="drill_review"),
+    path("<int:pk>/drills/<int:drill_pk>/postmortem/", views.drill_postmortem,
+         name="drill_postmortem"),
 ]

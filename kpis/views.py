@@ -276,3 +276,186 @@ def source_import(request, pk):
         **_common(engagement), "form": form,
         "can_record": can(request.user, "kpis.record_measurement", engagement),
     })
+
+
+# --- People: competency and drills ----------------------------------------------------------
+
+@login_required
+def competency(request, pk):
+    from engagement.models import Side, StaffingAssignment
+
+    from .forms import AssessmentForm
+
+    engagement = _engagement(request, pk)
+    people = StaffingAssignment.objects.filter(engagement=engagement, side=Side.INTERNAL,
+                                               left_on__isnull=True)
+    form = AssessmentForm(request.POST or None, request.FILES or None, people=people,
+                          initial={"assessed_on": timezone.localdate(),
+                                   "round": request.GET.get("round", "other")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_record(
+                actor=request.user, engagement=engagement, person=data["person"],
+                area=data["area"], level=data["level"], round=data["round"],
+                assessed_on=data["assessed_on"], note=data["note"],
+                evidence_url=data["evidence_url"], evidence_file=data["evidence_file"])
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"Assessment of {data['person'].display_name} recorded.")
+            return redirect("kpis:competency", pk=pk)
+    return render(request, "kpis/competency.html", {
+        **_common(engagement, "competency"), "form": form,
+        **selectors.heatmap(engagement=engagement),
+    })
+
+
+@login_required
+def rubric(request, pk):
+    """The client organisation's rubric, cell by cell (its own wording over the defaults)."""
+    from .models import Area, Level
+
+    engagement = _engagement(request, pk)
+    organisation = engagement.client
+    if request.method == "POST":
+        try:
+            services.rubric_cell_update(actor=request.user, organisation=organisation,
+                                        area=request.POST.get("area", ""),
+                                        level=request.POST.get("level", ""),
+                                        description=request.POST.get("description", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Rubric cell saved.")
+        return redirect("kpis:rubric", pk=pk)
+    cells = services.rubric_for(organisation)
+    return render(request, "kpis/rubric.html", {
+        **_common(engagement, "competency"), "organisation": organisation,
+        "rows": [{"area": a, "cells": [{"level": lv, "text": cells[(a.value, lv.value)]}
+                                       for lv in Level]} for a in Area],
+        "levels": list(Level),
+        "can_edit": can(request.user, "kpis.edit_rubric", organisation),
+    })
+
+
+@login_required
+def drills(request, pk):
+    from engagement.models import AcceptanceCriterion, StaffingAssignment
+
+    from .forms import DrillPlanForm, DrillRecordForm
+
+    engagement = _engagement(request, pk)
+    criteria = AcceptanceCriterion.objects.filter(
+        milestone__engagement=engagement, method="incident_drill").select_related("milestone")
+    form = DrillPlanForm(request.POST or None, criteria=criteria,
+                         initial={"planned_for": timezone.localdate()})
+    if request.method == "POST" and request.POST.get("action") == "schedule":
+        try:
+            new = services.drills_schedule(actor=request.user, engagement=engagement)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{len(new)} drill{'s' if len(new) != 1 else ''} planned.")
+        return redirect("kpis:drills", pk=pk)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.drill_plan(actor=request.user, engagement=engagement, **data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Drill planned.")
+            return redirect("kpis:drills", pk=pk)
+    people = StaffingAssignment.objects.filter(engagement=engagement,
+                                               left_on__isnull=True).select_related("user")
+    rows = selectors.drills_for(engagement=engagement)
+    for d in rows:
+        d.record_form = DrillRecordForm(people=people, prefix=f"d{d.pk}", initial={
+            "held_on": d.held_on or d.planned_for, "detect_minutes": d.detect_minutes,
+            "restore_minutes": d.restore_minutes, "primary_responder": d.primary_responder_id,
+            "vendor_role": d.vendor_role if d.held_on else "shadowing",
+            "postmortem_url": d.postmortem_url})
+    return render(request, "kpis/drills.html", {
+        **_common(engagement, "drills"), "form": form, "drills": rows,
+        "today": timezone.localdate(),
+        "can_run": can(request.user, "kpis.run_drill", engagement),
+        "can_review": can(request.user, "kpis.review_drill", engagement),
+    })
+
+
+def _drill(request, pk, drill_pk):
+    from django.shortcuts import get_object_or_404
+
+    engagement = _engagement(request, pk)
+    return engagement, get_object_or_404(selectors.drills_visible(user=request.user),
+                                         pk=drill_pk, engagement=engagement)
+
+
+@login_required
+@require_POST
+def drill_record(request, pk, drill_pk):
+    from django.urls import reverse
+
+    from engagement.models import StaffingAssignment
+
+    from .forms import DrillRecordForm
+
+    engagement, drill = _drill(request, pk, drill_pk)
+    form = DrillRecordForm(request.POST, request.FILES, prefix=f"d{drill.pk}",
+                           people=StaffingAssignment.objects.filter(engagement=engagement))
+    if not form.is_valid():
+        messages.error(request, "The drill was not recorded. " + " ".join(
+            f"{form.fields[f].label}: {e}" for f, errs in form.errors.items() for e in errs))
+    else:
+        try:
+            drill = services.drill_record(actor=request.user, drill=drill, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Drill recorded: {drill.get_result_display().lower()}. "
+                                      f"{drill.result_reason}")
+    return redirect(reverse("kpis:drills", args=[pk]) + f"#drill-{drill_pk}")
+
+
+@login_required
+@require_POST
+def drill_review(request, pk, drill_pk):
+    from django.urls import reverse
+
+    _, drill = _drill(request, pk, drill_pk)
+    try:
+        drill = services.drill_review(actor=request.user, drill=drill,
+                                      review=request.POST.get("review", ""),
+                                      note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Review saved: the drill {drill.get_result_display().lower()}"
+                                  f". {drill.result_reason}")
+    return redirect(reverse("kpis:drills", args=[pk]) + f"#drill-{drill_pk}")
+
+
+@login_required
+def drill_postmortem(request, pk, drill_pk):
+    from django.http import FileResponse
+
+    _, drill = _drill(request, pk, drill_pk)
+    if not drill.postmortem_file:
+        raise Http404
+    return FileResponse(drill.postmortem_file.open("rb"), as_attachment=True,
+                        filename=drill.postmortem_name or "postmortem")
+
+
+@login_required
+def assessment_evidence(request, pk, assessment_pk):
+    from django.http import FileResponse
+    from django.shortcuts import get_object_or_404
+
+    engagement = _engagement(request, pk)
+    a = get_object_or_404(selectors.assessments_visible(user=request.user), pk=assessment_pk,
+                          engagement=engagement)
+    if not a.evidence_file:
+        raise Http404
+    return FileResponse(a.evidence_file.open("rb"), as_attachment=True,
+                        filename=a.evidence_name or "evidence")

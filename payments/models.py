@@ -69,6 +69,7 @@ class GateCondition(models.Model):
         # Kinds other apps plug in (payments.gates.register_condition_kind): they point at
         # their object by `ref_id`, and may carry a `threshold`.
         KPI = "kpi", "KPI at or past a threshold"
+        DRILL = "drill", "Incident drill passed"
 
     payment = models.ForeignKey(PaymentMilestone, on_delete=models.CASCADE,
                                 related_name="conditions")

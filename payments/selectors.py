@@ -102,7 +102,7 @@ def gate_facts(engagement_id):
                 performers = [c.criterion.performer]
             elif c.kind == "milestone":
                 performers = [x.performer for x in c.milestone.criteria.all()]
-            elif c.kind in ("deliverable", "kpi"):
+            elif c.kind in ("deliverable", "kpi", "drill"):
                 # Knowledge transfer is accepted only when the client's team shows it; a KPI
                 # is measured from the client's own systems.
                 performers = ["internal"]

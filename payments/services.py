@@ -158,9 +158,10 @@ def _check_okrs(commercial_model, gate):
     """A time-and-materials month is released on its capability OKRs: KPI thresholds or
     acceptance criteria, not whole milestones."""
     if commercial_model == PaymentMilestone.CommercialModel.TIME_AND_MATERIALS and any(
-            c.kind not in ("criterion", "kpi") for c in gate):
-        raise DomainError("A time-and-materials month's gate is its OKRs: KPI thresholds or "
-                          "acceptance criteria.", rule="tm_okrs_only", field="conditions")
+            c.kind not in ("criterion", "kpi", "drill") for c in gate):
+        raise DomainError("A time-and-materials month's gate is its OKRs: KPI thresholds, "
+                          "acceptance criteria or incident drills.", rule="tm_okrs_only",
+                          field="conditions")
 
 
 # Which object each condition kind points at, and its path to the engagement.

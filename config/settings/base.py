@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 10 * 60},
     },
+    "notify-overdue-drills": {
+        "task": "kpis.tasks.drills_overdue_notify",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 30 * 60},
+    },
     "verify-audit-chains-nightly": {
         "task": "engagement.tasks.audit_verify_all",
         "schedule": crontab(hour=2, minute=30),

@@ -235,6 +235,9 @@ class StaffingAssignment(CleanTextMixin, models.Model):
     side = models.CharField(max_length=10, choices=Side.choices)
     staffing_role = models.CharField(max_length=30, choices=StaffingRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Someone removed after records name them (assessments, drills) leaves instead of being
+    # deleted: the records keep their person, and who is on the team now excludes them.
+    left_on = models.DateField(null=True, blank=True)
 
     objects = scoped_by("engagement")
 

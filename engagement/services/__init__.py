@@ -13,6 +13,7 @@ from .approvals import (
 )
 from .changes import change_request_open
 from .criteria import (
+    check_upload,
     criterion_add,
     criterion_remove,
     criterion_update,
@@ -56,7 +57,7 @@ __all__ = [
     "approval_cancel", "approval_keys_revalidate", "approval_decide", "approval_request_open",
     "approval_reset", "change_request_open",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
-    "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
+    "check_upload", "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
     "deliverable_remove", "evidence_remove", "deliverable_accept",
     "deliverable_waive", "deliverable_session_log", "deliverable_update", "evidence_update",
     "ENGAGEMENT_TRANSITIONS",

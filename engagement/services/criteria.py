@@ -111,6 +111,13 @@ def criterion_verify(*, actor, criterion, status, note=""):
     return locked
 
 
+def check_upload(upload):
+    """The evidence rules for an uploaded file (size and accepted types): its content type,
+    or a DomainError on `file`. Other apps storing evidence (drill postmortems, competency
+    assessments) use the same rules."""
+    return _check_upload(upload)
+
+
 def _check_upload(upload):
     limit = settings.OFFRAMP_EVIDENCE_MAX_BYTES
     if upload.size > limit:

@@ -1,6 +1,7 @@
 """Every write to engagements, staffing and baselines. Pages and the API call these."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from common.errors import DomainError, RuleViolation
@@ -201,9 +202,18 @@ def staffing_remove(*, actor, assignment):
     lock(engagement)
     before = {"person": assignment.display_name, "side": assignment.side,
               "staffing_role": assignment.staffing_role}
-    audit_record(engagement=engagement, actor=actor, verb="staffing.removed", obj=assignment,
-                 before=before)
-    assignment.delete()
+    try:
+        with transaction.atomic():
+            audit_record(engagement=engagement, actor=actor, verb="staffing.removed",
+                         obj=assignment, before=before)
+            StaffingAssignment.objects.filter(pk=assignment.pk).delete()
+    except ProtectedError:
+        # Records name this person (a competency assessment, a drill): they leave the team
+        # and the records keep them.
+        StaffingAssignment.objects.filter(pk=assignment.pk).update(
+            left_on=timezone.localdate())
+        audit_record(engagement=engagement, actor=actor, verb="staffing.left", obj=assignment,
+                     before=before)
 
 
 @transaction.atomic

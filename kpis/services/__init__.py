@@ -1,6 +1,14 @@
 """Every write to KPIs and measurements (one module per sub-domain), re-exported here."""
 
 from ..models import KPI  # noqa: F401 - views and other apps name KPI.Layer through here
+from .competency import (  # noqa: F401
+    assessment_delete,
+    assessment_record,
+    independence,
+    independence_over_time,
+    rubric_cell_update,
+    rubric_for,
+)
 from .definitions import (  # noqa: F401
     activation_problems,
     catalogue,
@@ -10,6 +18,15 @@ from .definitions import (  # noqa: F401
     kpi_delete,
     kpi_update,
     quarters,
+)
+from .drills import (  # noqa: F401
+    drill_outcome,
+    drill_plan,
+    drill_record,
+    drill_review,
+    drills_overdue_notify,
+    drills_schedule,
+    overdue_drills,
 )
 from .measurements import (  # noqa: F401
     measurement_delete,
