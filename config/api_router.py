@@ -9,6 +9,7 @@ from engagement.api.ladder_views import (
     MilestoneViewSet,
 )
 from engagement.api.views import AuditEventViewSet, EngagementViewSet, OrganisationViewSet
+from kpis.api.people import AssessmentViewSet, DrillViewSet
 from kpis.api.views import KPIViewSet
 from payments.api.views import PaymentMilestoneViewSet
 from sow.api.views import ClauseViewSet, RenderJobViewSet, SowVersionViewSet, SowViewSet
@@ -27,3 +28,5 @@ router.register("sow-versions", SowVersionViewSet, basename="sow-version")
 router.register("render-jobs", RenderJobViewSet, basename="render-job")
 router.register("payment-milestones", PaymentMilestoneViewSet, basename="payment-milestone")
 router.register("kpis", KPIViewSet, basename="kpi")
+router.register("competency-assessments", AssessmentViewSet, basename="competency-assessment")
+router.register("drills", DrillViewSet, basename="drill")

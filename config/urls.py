@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from kpis.api.people import IndependenceView, RubricView
 from kpis.api.views import CatalogueView
 from payments.api.views import EvaluateGatesView
 from portfolio import views as portfolio_views
@@ -29,6 +30,9 @@ urlpatterns = [
     path("api/v1/engagements/<int:pk>/evaluate-gates/", EvaluateGatesView.as_view(),
          name="evaluate-gates"),
     path("api/v1/kpi-catalogue/", CatalogueView.as_view(), name="kpi-catalogue"),
+    path("api/v1/competency-rubric/", RubricView.as_view(), name="competency-rubric"),
+    path("api/v1/engagements/<int:pk>/independence/", IndependenceView.as_view(),
+         name="engagement-independence"),
     path("api/v1/portfolio/", PortfolioView.as_view(), name="api-portfolio"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,6 +4,7 @@ from ..models import KPI  # noqa: F401 - views and other apps name KPI.Layer thr
 from .competency import (  # noqa: F401
     assessment_delete,
     assessment_record,
+    assessment_update,
     independence,
     independence_over_time,
     rubric_cell_update,
@@ -20,6 +21,7 @@ from .definitions import (  # noqa: F401
     quarters,
 )
 from .drills import (  # noqa: F401
+    drill_delete,
     drill_outcome,
     drill_plan,
     drill_record,

@@ -141,3 +141,26 @@ def independence_over_time(assessments, people):
         value = independence(assessments, people, on=day)
         out.append((day, value["index"], value["bus_factor"]))
     return out
+
+
+@transaction.atomic
+def assessment_update(*, actor, assessment, data):
+    """Correct an assessment's level, note or evidence link (audited, before and after)."""
+    require(actor, "kpis.assess_competency", assessment.engagement)
+    allowed = {"level", "note", "evidence_url", "round"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise DomainError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+                          rule="invalid_field", field=sorted(unknown)[0])
+    if "level" in data and data["level"] not in Level.values:
+        raise DomainError("The level is beginner, intermediate or independent.",
+                          rule="invalid_field", field="level")
+    locked = CompetencyAssessment.objects.select_for_update().get(pk=assessment.pk)
+    before = {f: getattr(locked, f) for f in data}
+    for field, value in data.items():
+        setattr(locked, field, value)
+    locked.full_clean()
+    locked.save()
+    audit_record(engagement=locked.engagement, actor=actor, verb="competency.corrected",
+                 obj=locked, before=before, after=data)
+    return locked

@@ -298,3 +298,21 @@ def overdue_drills(engagement, today=None):
     today = today or timezone.localdate()
     return list(IncidentDrill.objects.filter(engagement=engagement, held_on__isnull=True,
                                              planned_for__lt=today))
+
+
+@transaction.atomic
+def drill_delete(*, actor, drill):
+    """Only a drill that was never held: a held one is evidence, kept."""
+    locked = _lock(drill)
+    require(actor, "kpis.run_drill", locked.engagement)
+    if locked.held_on is not None:
+        raise RuleViolation("A held drill is evidence and stays on record.",
+                            rule="drill_held")
+    from payments import selectors as payment_selectors
+
+    if payment_selectors.condition_refs(kind="drill", ref_ids=[locked.pk]):
+        raise RuleViolation("A payment's gate waits on this drill: remove it from the payment "
+                            "first.", rule="drill_gates_payment")
+    audit_record(engagement=locked.engagement, actor=actor, verb="drill.removed", obj=locked,
+                 before={"scenario": locked.scenario, "planned_for": locked.planned_for})
+    locked.delete()
