@@ -75,8 +75,11 @@ class StaffingForm(forms.Form):
 class BaselineForm(forms.ModelForm):
     class Meta:
         model = ReadinessBaseline
-        fields = ["stage", "skills", "process", "tooling", "notes", "assessed_on"]
+        fields = ["stage", "skills", "process", "tooling", "who_can_train",
+                  "who_can_diagnose_drift", "where_docs_live", "if_someone_leaves", "notes",
+                  "assessed_on"]
         widgets = {"assessed_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3}),
+                   **{q: forms.Textarea(attrs={"rows": 2}) for q in ReadinessBaseline.QUESTIONS},
                    "skills": forms.RadioSelect, "process": forms.RadioSelect,
                    "tooling": forms.RadioSelect}
         help_texts = {"notes": "What you saw: who can do what today, and with which tools."}

@@ -56,7 +56,10 @@ def baselines_side_by_side(engagement):
         b = getattr(end, area) if end else None
         rows.append({"area": area, "discovery": a, "close": b,
                      "change": (b - a) if a is not None and b is not None else None})
-    return {"rows": rows, "discovery": start, "close": end}
+    field = ReadinessBaseline._meta.get_field
+    answers = [{"question": field(q).verbose_name, "discovery": getattr(start, q, ""),
+                "close": getattr(end, q, "")} for q in ReadinessBaseline.QUESTIONS]
+    return {"rows": rows, "discovery": start, "close": end, "answers": answers}
 
 
 def organisation_partner_choices(*, user):

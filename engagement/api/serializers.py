@@ -27,7 +27,8 @@ class StaffingSerializer(serializers.ModelSerializer):
 class BaselineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReadinessBaseline
-        fields = ["stage", "skills", "process", "tooling", "notes", "assessed_on"]
+        fields = ["stage", "skills", "process", "tooling", *ReadinessBaseline.QUESTIONS,
+                  "notes", "assessed_on"]
 
 
 class EngagementSerializer(serializers.ModelSerializer):

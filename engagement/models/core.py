@@ -280,10 +280,22 @@ class ReadinessBaseline(CleanTextMixin, models.Model):
     process = models.PositiveSmallIntegerField(choices=SCORE_CHOICES)
     tooling = models.PositiveSmallIntegerField(choices=SCORE_CHOICES)
     notes = models.TextField(blank=True)
+    # The diagnostic questions, answered in words at discovery and again at close.
+    who_can_train = models.TextField("Who can run training today?", blank=True,
+                                     help_text="Names or roles, and with how much help.")
+    who_can_diagnose_drift = models.TextField("Who can diagnose drift?", blank=True,
+                                              help_text="Who notices, who finds the cause.")
+    where_docs_live = models.TextField("Where does the documentation live?", blank=True,
+                                       help_text="Runbooks, model cards, data contracts.")
+    if_someone_leaves = models.TextField("What happens when someone leaves?", blank=True,
+                                         help_text="Who else could carry on, and how fast.")
     assessed_on = models.DateField()
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    QUESTIONS = ("who_can_train", "who_can_diagnose_drift", "where_docs_live",
+                 "if_someone_leaves")
 
     objects = scoped_by("engagement")
 

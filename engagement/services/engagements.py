@@ -218,8 +218,13 @@ def staffing_remove(*, actor, assignment):
 
 @transaction.atomic
 def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes="",
-                    assessed_on=None):
-    """Record (or re-record) the readiness baseline for one stage."""
+                    assessed_on=None, **answers):
+    """Record (or re-record) the readiness baseline for one stage: scores, the diagnostic
+    questions' answers (ReadinessBaseline.QUESTIONS) and notes."""
+    unknown = set(answers) - set(ReadinessBaseline.QUESTIONS)
+    if unknown:
+        raise DomainError(f"Unknown question: {', '.join(sorted(unknown))}.",
+                          rule="invalid_field", field=sorted(unknown)[0])
     require(actor, "engagement.record_baseline", engagement)
     for name, score in (("skills", skills), ("process", process), ("tooling", tooling)):
         if score not in (0, 1, 2, 3):
@@ -231,14 +236,17 @@ def baseline_record(*, actor, engagement, stage, skills, process, tooling, notes
     existing = ReadinessBaseline.objects.filter(engagement=engagement, stage=stage).first()
     before = None
     if existing:
-        before = {f: getattr(existing, f) for f in ("skills", "process", "tooling", "notes")}
+        before = {f: getattr(existing, f) for f in ("skills", "process", "tooling", "notes",
+                                                    *answers)}
+    answers = {q: (v or "").strip() for q, v in answers.items()}
     baseline, _ = ReadinessBaseline.objects.update_or_create(
         engagement=engagement, stage=stage,
         defaults={"skills": skills, "process": process, "tooling": tooling, "notes": notes,
-                  "assessed_on": assessed_on or timezone.localdate(), "assessed_by": actor},
+                  "assessed_on": assessed_on or timezone.localdate(), "assessed_by": actor,
+                  **answers},
     )
     audit_record(engagement=engagement, actor=actor, verb="baseline.recorded", obj=baseline,
                  before=before, after={"stage": stage, "skills": skills, "process": process,
-                                       "tooling": tooling, "notes": notes})
+                                       "tooling": tooling, "notes": notes, **answers})
     return baseline
 

@@ -143,3 +143,21 @@ def test_removing_an_assessed_person_makes_them_leave_and_drops_them_from_the_in
     assert ana.left_on is not None and ana.assessments.count() == 1
     body = client.get(url).content.decode()
     assert "0%</strong> of the five areas" in body and "Ana Ruiz" not in body
+
+
+def test_the_readiness_questions_are_answered_at_discovery_and_close_side_by_side(
+        client, engagement, people):
+    client.force_login(people["pm"])
+    for stage, who in (("discovery", "Only the vendor's engineers."),
+                       ("close", "Ana and Bo, from the runbook, without help.")):
+        r = client.post(f"/engagements/{engagement.pk}/baseline/{stage}/", {
+            "skills": "1", "process": "1", "tooling": "1", "assessed_on": "2026-09-08",
+            "who_can_train": who, "who_can_diagnose_drift": "Nobody yet.",
+            "where_docs_live": "A vendor wiki.", "if_someone_leaves": "Work stops."})
+        assert r.status_code == 302, r.content.decode()[:2000]
+    body = client.get(f"/engagements/{engagement.pk}/").content.decode()
+    assert "Who can run training today?" in body
+    assert "Only the vendor&#x27;s engineers." in body and "Ana and Bo" in body
+    api = client.get(f"/api/v1/engagements/{engagement.pk}/").json()
+    assert {b["who_can_train"] for b in api["baselines"]} == {
+        "Only the vendor's engineers.", "Ana and Bo, from the runbook, without help."}
