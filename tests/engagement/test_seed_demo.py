@@ -92,3 +92,20 @@ def test_demo_has_measured_kpis_a_kpi_gate_and_three_engagements(settings, clien
     assert len(rows) == 3 and sum(r["at_risk"] for r in rows) >= 2
     assert any(r["sow_check_score"] is not None for r in rows)
     assert any(float(r["released"]) > 0 for r in rows)
+
+
+def test_demo_has_competency_rounds_and_drills(settings):
+    from kpis.models import CompetencyAssessment, IncidentDrill
+    from kpis.selectors import heatmap
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    demo = Engagement.objects.get(title="Support-reply LLM fine-tune")
+    assert set(CompetencyAssessment.objects.filter(engagement=demo).values_list(
+        "round", flat=True)) == {"start", "mid"}
+    assert heatmap(engagement=demo)["index"]["index"] > 0
+    results = sorted(IncidentDrill.objects.filter(engagement=demo).values_list("result",
+                                                                                flat=True))
+    assert results == ["fail", "pass", "planned"]
+    failed = IncidentDrill.objects.get(engagement=demo, result="fail")
+    assert "vendor was the primary responder" in failed.result_reason

@@ -110,6 +110,7 @@ class Command(BaseCommand):
             self._activate(engagement, users)
             self._measurements(engagement, users)
             self._progress(ladder, users)
+            self._people(engagement, users)
             self._sow(engagement, users)
             self._vendor_draft(engagement, users)
         other_vendor, _ = Organisation.objects.get_or_create(
@@ -179,6 +180,57 @@ class Command(BaseCommand):
                  "value": value, "source": "demo"}
                 for name, values in series.items() for week, value in enumerate(values)]
         measurements_record(actor=users["pm"], engagement=engagement, rows=rows, via="demo")
+
+    def _people(self, engagement, users):
+        """Competency at the start and now (some areas reach independent), two drills held
+        (one passed; one led by the vendor, which does not count) and the go-live drill
+        planned."""
+        from engagement.models import StaffingAssignment
+        from kpis import services as kpi_services
+
+        pm, leader = users["pm"], users["leader"]
+        staff = {a.display_name: a for a in StaffingAssignment.objects.filter(
+            engagement=engagement).select_related("user")}
+        start, now = engagement.start_date, min(dt.date.today(), engagement.end_date)
+        rounds = [
+            ("Aisha Bello", {"data_pipeline": ("intermediate", "independent"),
+                             "training_runs": ("beginner", "intermediate"),
+                             "evaluation": ("beginner", "intermediate"),
+                             "deployment": ("beginner", "beginner"),
+                             "monitoring_incidents": ("beginner", "intermediate")}),
+            ("Jonas Berg", {"data_pipeline": ("intermediate", "independent"),
+                            "evaluation": ("beginner", "beginner")}),
+            ("Marta Lindqvist", {"evaluation": ("intermediate", "independent"),
+                                 "monitoring_incidents": ("beginner", "intermediate")}),
+        ]
+        for name, areas in rounds:
+            person = staff[name]
+            for area, (first, latest) in areas.items():
+                for day, level, round_ in ((start, first, "start"), (now, latest, "mid")):
+                    kpi_services.assessment_record(
+                        actor=pm, engagement=engagement, person=person, area=area,
+                        level=level, assessed_on=day, round=round_,
+                        note=f"Observed in week {(day - start).days // 7 + 1}: "
+                             f"{level} against the rubric.")
+        passed = kpi_services.drill_plan(actor=pm, engagement=engagement,
+                                         scenario="drift_alert",
+                                         planned_for=start + dt.timedelta(days=10))
+        kpi_services.drill_record(
+            actor=pm, drill=passed, held_on=start + dt.timedelta(days=10), detect_minutes=8,
+            restore_minutes=42, primary_responder=staff["Aisha Bello"],
+            vendor_role="shadowing",
+            postmortem_url="https://wiki.northwind.example/ml/postmortems/drift-drill-1")
+        kpi_services.drill_review(actor=leader, drill=passed, review="complete",
+                                  note="Clear timeline; the alert threshold change is tracked.")
+        vendor_led = kpi_services.drill_plan(actor=pm, engagement=engagement,
+                                             scenario="bad_release",
+                                             planned_for=start + dt.timedelta(days=17))
+        kpi_services.drill_record(
+            actor=pm, drill=vendor_led, held_on=start + dt.timedelta(days=17),
+            detect_minutes=5, restore_minutes=25, primary_responder=staff["Victor Hale"],
+            vendor_role="primary",
+            postmortem_url="https://wiki.northwind.example/ml/postmortems/rollback-drill-1")
+        kpi_services.drills_schedule(actor=pm, engagement=engagement)
 
     def _other_engagement(self, users, *, client, vendor, title, use_case, format, weeks_ago,
                           length_weeks, value, off_ramp=None):
