@@ -87,15 +87,20 @@ class AssessmentForm(forms.Form):
     level = forms.ChoiceField(choices=[], widget=forms.RadioSelect)
     round = forms.ChoiceField(choices=[])
     assessed_on = forms.DateField(widget=DateInput(), label="Assessed on")
+    deliverable = forms.ModelChoiceField(queryset=None, required=False,
+                                         label="The ladder's competency check it belongs to")
     evidence_url = forms.URLField(required=False, label="Evidence link", assume_scheme="https")
     evidence_file = forms.FileField(required=False, label="Or an evidence file")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="How the level was judged (required without evidence).")
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, checks, **kwargs):
         from .models import Area, CompetencyAssessment, Level
 
         super().__init__(*args, **kwargs)
+        self.fields["deliverable"].queryset = checks
+        self.fields["deliverable"].label_from_instance = (
+            lambda d: f"{d.milestone.title}: {d.title} (due {d.milestone.due_date:%-d %b %Y})")
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = lambda p: p.display_name
         self.fields["area"].choices = Area.choices

@@ -203,3 +203,32 @@ def people_panel(engagement, user):
                                                 planned_for__lt=timezone.localdate()))
     passed = IncidentDrill.objects.filter(engagement=engagement, result="pass").count()
     return {"index": index, "overdue": overdue, "passed": passed}
+
+
+def independence_for(engagement_ids):
+    """{engagement_id: {"index", "bus_factor"}} for many engagements in two queries (ids may
+    be a queryset, kept as a subquery); engagements with no assessment are absent."""
+    from types import SimpleNamespace
+
+    from engagement.models import Side, StaffingAssignment
+
+    from .models import CompetencyAssessment
+    from .services.competency import independence
+
+    ids = _ids(engagement_ids)
+    people = {}
+    for engagement_id, pk in StaffingAssignment.objects.filter(
+            engagement_id__in=ids, side=Side.INTERNAL, left_on__isnull=True).values_list(
+            "engagement_id", "pk"):
+        people.setdefault(engagement_id, set()).add(pk)
+    rows = {}
+    for row in CompetencyAssessment.objects.filter(engagement_id__in=ids).values(
+            "id", "engagement_id", "person_id", "area", "level", "assessed_on"):
+        rows.setdefault(row["engagement_id"], []).append(SimpleNamespace(
+            pk=row["id"], person_id=row["person_id"], area=row["area"], level=row["level"],
+            assessed_on=row["assessed_on"]))
+    out = {}
+    for engagement_id, assessments in rows.items():
+        value = independence(assessments, people.get(engagement_id, set()))
+        out[engagement_id] = {"index": value["index"], "bus_factor": value["bus_factor"]}
+    return out

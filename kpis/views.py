@@ -282,16 +282,21 @@ def source_import(request, pk):
 
 @login_required
 def competency(request, pk):
-    from engagement.models import Side, StaffingAssignment
+    from engagement.models import KnowledgeTransferDeliverable, Side, StaffingAssignment
 
     from .forms import AssessmentForm
 
     engagement = _engagement(request, pk)
     people = StaffingAssignment.objects.filter(engagement=engagement, side=Side.INTERNAL,
                                                left_on__isnull=True)
+    checks = KnowledgeTransferDeliverable.objects.filter(
+        milestone__engagement=engagement, kind="competency_check").select_related(
+        "milestone__engagement").order_by("milestone__end_week", "id")
     form = AssessmentForm(request.POST or None, request.FILES or None, people=people,
+                          checks=checks,
                           initial={"assessed_on": timezone.localdate(),
-                                   "round": request.GET.get("round", "other")})
+                                   "round": request.GET.get("round", "other"),
+                                   "deliverable": request.GET.get("check")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -299,15 +304,22 @@ def competency(request, pk):
                 actor=request.user, engagement=engagement, person=data["person"],
                 area=data["area"], level=data["level"], round=data["round"],
                 assessed_on=data["assessed_on"], note=data["note"],
-                evidence_url=data["evidence_url"], evidence_file=data["evidence_file"])
+                evidence_url=data["evidence_url"], evidence_file=data["evidence_file"],
+                deliverable=data["deliverable"])
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, f"Assessment of {data['person'].display_name} recorded.")
             return redirect("kpis:competency", pk=pk)
+    data = selectors.heatmap(engagement=engagement)
+    linked = {}
+    for a in data["assessments"]:
+        if a.deliverable_id:
+            linked[a.deliverable_id] = linked.get(a.deliverable_id, 0) + 1
+    rounds = [{"check": d, "round": "end" if i == len(checks) - 1 else "mid",
+               "assessments": linked.get(d.pk, 0)} for i, d in enumerate(checks)]
     return render(request, "kpis/competency.html", {
-        **_common(engagement, "competency"), "form": form,
-        **selectors.heatmap(engagement=engagement),
+        **_common(engagement, "competency"), "form": form, "rounds": rounds, **data,
     })
 
 

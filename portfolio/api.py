@@ -37,6 +37,10 @@ class PortfolioRowSerializer(serializers.Serializer):
     kpi_status = serializers.DictField(child=KPICountsSerializer(),
                                        help_text="Per layer: business, system, capability.")
     sow_check_score = serializers.IntegerField(allow_null=True, source="score")
+    independence = serializers.FloatField(allow_null=True, help_text=(
+        "Share of the five competency areas with at least one internal person at independent "
+        "level (null before any assessment)."))
+    bus_factor = serializers.FloatField(allow_null=True)
     open_approvals = serializers.IntegerField()
     overdue = serializers.IntegerField()
     at_risk = serializers.BooleanField()

@@ -21,7 +21,7 @@ class DashboardFilter(forms.Form):
         ("risk", "Most at risk first"), ("title", "Title"), ("status", "Status"),
         ("format", "Format"), ("vendor", "Vendor"), ("released", "Money released"),
         ("proven", "Capability proven"), ("score", "SOW check score"),
-        ("approvals", "Open approvals")])
+        ("approvals", "Open approvals"), ("independence", "Independence index")])
     order = forms.ChoiceField(required=False, choices=[("", "Default order"),
                                                        ("asc", "Ascending"),
                                                        ("desc", "Descending")])

@@ -26,6 +26,7 @@ SORTS = {
     "risk": (lambda r: (r.risk_score, r.title.lower()), True),
     "score": (lambda r: -1 if r.score is None else r.score, True),
     "approvals": (lambda r: r.open_approvals, True),
+    "independence": (lambda r: -1 if r.independence is None else r.independence, True),
 }
 
 
@@ -57,6 +58,8 @@ class Row:
     open_approvals: int
     overdue: int  # milestones past their end and payments overdue
     contract_pdf: tuple | None  # (engagement id, sow id, version number)
+    independence: float | None = None  # share of areas with an internal person independent
+    bus_factor: float | None = None
     at_risk: bool = False
     reasons: list = field(default_factory=list)
 
@@ -115,6 +118,7 @@ def dashboard_rows(*, user, filters=None, sort="risk", descending=None, today=No
     money = payment_selectors.money_for(ids)
     cards = kpi_selectors.scorecards(ids, today=today)
     contracts = sow_selectors.contract_facts(ids)
+    people = kpi_selectors.independence_for(ids)
     no_card = kpi_selectors.empty_scorecard()
     rows = []
     for e in engagements:
@@ -137,7 +141,9 @@ def dashboard_rows(*, user, filters=None, sort="risk", descending=None, today=No
             kpi_status={layer: card[layer] for layer in LAYERS},
             score=c.get("score"), sow_version=c.get("version"),
             open_approvals=p["open_approvals"], overdue=p["overdue"] + m["overdue"],
-            contract_pdf=c.get("pdf"))
+            contract_pdf=c.get("pdf"),
+            independence=people.get(pk, {}).get("index"),
+            bus_factor=people.get(pk, {}).get("bus_factor"))
         row.reasons = _risk(row)
         row.at_risk = bool(row.reasons)
         rows.append(row)

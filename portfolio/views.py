@@ -54,14 +54,17 @@ def export_xlsx(request):
               *[f"{layer.capitalize()} KPIs {status.replace('_', ' ')}"
                 for layer in selectors.LAYERS for status in ("on_track", "at_risk",
                                                              "off_track", "stale")],
-              "SOW check score", "Open approvals", "Overdue items", "At risk because"]
+              "SOW check score", "Independence index", "Bus factor", "Open approvals",
+              "Overdue items", "At risk because"]
     data = [[r.title, r.client, r.vendor, r.format_label, r.status_label,
              r.current_milestone or "", r.ownership_mode or "", r.milestones_accepted,
              r.milestones, r.currency, r.contract_value, r.released, r.eligible, r.held,
              r.criteria_met, r.criteria_total,
              *[r.kpi_status[layer][status] for layer in selectors.LAYERS
                for status in ("on_track", "at_risk", "off_track", "stale")],
-             "" if r.score is None else r.score, r.open_approvals, r.overdue,
+             "" if r.score is None else r.score,
+             "" if r.independence is None else round(r.independence, 2),
+             "" if r.bus_factor is None else round(r.bus_factor, 2), r.open_approvals, r.overdue,
              "; ".join(r.reasons)] for r in rows]
     return xlsx_response("portfolio", "Portfolio", header, data,
                          money_columns=(10, 11, 12, 13))

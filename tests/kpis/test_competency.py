@@ -161,3 +161,26 @@ def test_the_readiness_questions_are_answered_at_discovery_and_close_side_by_sid
     api = client.get(f"/api/v1/engagements/{engagement.pk}/").json()
     assert {b["who_can_train"] for b in api["baselines"]} == {
         "Only the vendor's engineers.", "Ana and Bo, from the runbook, without help."}
+
+
+def test_the_ladders_competency_checks_prompt_the_rounds(client, engagement, people, staff):
+    from engagement.models import KnowledgeTransferDeliverable
+
+    engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    checks = KnowledgeTransferDeliverable.objects.filter(milestone__engagement=engagement,
+                                                         kind="competency_check")
+    assert checks.exists()
+    client.force_login(people["pm"])
+    url = f"/engagements/{engagement.pk}/competency/"
+    page = client.get(url).content.decode()
+    first = checks.order_by("milestone__end_week").first()
+    assert f"check={first.pk}" in page and "record this round" in page
+    r = client.post(url, {"person": staff["ana"].pk, "area": "evaluation",
+                          "level": "intermediate", "round": "mid", "assessed_on": "2026-10-05",
+                          "deliverable": first.pk, "note": "Added two slices to the suite."})
+    assert r.status_code == 302
+    assert "1 assessment linked" in client.get(url).content.decode()
+    with pytest.raises(DomainError):
+        record(engagement, people, staff["ana"],
+               deliverable=KnowledgeTransferDeliverable.objects.filter(
+                   milestone__engagement=engagement).exclude(kind="competency_check").first())

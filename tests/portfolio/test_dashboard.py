@@ -166,3 +166,19 @@ def test_summary_pdfs_render_through_the_task(client, people, engagement, inline
     # another user cannot fetch someone else's summary
     client.force_login(people["pm"])
     assert client.get(r.url).status_code == 404
+
+
+def test_rows_show_the_independence_index(client, people, engagement):
+    from engagement.services import staffing_assign
+    from kpis.services import assessment_record
+
+    ana = staffing_assign(actor=people["pm"], engagement=engagement,
+                          staffing_role="ml_engineer", person_name="Ana Ruiz")
+    client.force_login(people["leader"])
+    assert client.get("/api/v1/portfolio/").json()["results"][0]["independence"] is None
+    for area in ("data_pipeline", "evaluation"):
+        assessment_record(actor=people["pm"], engagement=engagement, person=ana, area=area,
+                          level="independent", assessed_on=dt.date(2026, 10, 1), note="seen")
+    row = client.get("/api/v1/portfolio/?sort=independence").json()["results"][0]
+    assert row["independence"] == 0.4 and row["bus_factor"] == 0.0
+    assert "Independence 40%" in client.get("/portfolio/").content.decode()
