@@ -97,7 +97,7 @@ def drill_plan(*, actor, engagement, scenario, planned_for, sla_detect_minutes=1
 
 
 def _lock(drill):
-    return IncidentDrill.objects.select_for_update().select_related(
+    return IncidentDrill.objects.select_for_update(of=("self",)).select_related(
         "engagement", "primary_responder", "criterion__milestone").get(pk=drill.pk)
 
 
