@@ -171,7 +171,7 @@ class SowVersion(models.Model):
     """A frozen, immutable snapshot. Only its status (and signing record) may change."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
+        DRAFT = "draft", "Frozen"
         IN_REVIEW = "in_review", "In review"
         APPROVED = "approved", "Approved"
         SIGNED = "signed", "Signed"

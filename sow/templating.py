@@ -44,7 +44,7 @@ MAX_STEPS = 200_000
 ALLOWED_FILTERS = frozenset({
     "upper", "lower", "title", "capitalize", "trim", "length", "count", "join", "default", "d",
     "first", "last", "sort", "round", "int", "abs", "sum", "wordcount", "truncate", "replace",
-    "escape", "e", "money", "plural", "list",
+    "escape", "e", "money", "plural", "list", "possessive",
 })
 ALLOWED_TESTS = frozenset({
     "defined", "undefined", "none", "number", "string", "sequence", "mapping", "even", "odd",
@@ -102,6 +102,12 @@ def _money(value, currency=""):
 
 def _plural(count, singular, plural=None):
     return singular if count == 1 else (plural or singular + "s")
+
+
+def _possessive(name):
+    """"Northwind Retail" → "Northwind Retail's"; "Acme ML Partners" → "Acme ML Partners'"."""
+    text = str(name)
+    return f"{text}'" if text.endswith(("s", "S")) else f"{text}'s"
 
 
 class ClauseEnvironment(ImmutableSandboxedEnvironment):
@@ -190,7 +196,7 @@ def _environment():
     builtin = env.filters
     env.filters = {name: _capped(builtin[name], name) for name in ALLOWED_FILTERS
                    if name in builtin}
-    env.filters.update({"money": _money, "plural": _plural})
+    env.filters.update({"money": _money, "plural": _plural, "possessive": _possessive})
     env.tests = {name: env.tests[name] for name in ALLOWED_TESTS if name in env.tests}
     env.globals = {}
     return env

@@ -435,6 +435,7 @@ def clause_detail(request, key):
         "clause": clause, "versions": versions, "form": form, "diff": diff,
         "usage": selectors.clause_usage(clause=clause, user=request.user),
         "variables": VARIABLES,
+        "resolves_titles": [RULE_TITLES.get(r, r).lower() for r in clause.resolves],
     })
 
 

@@ -41,7 +41,7 @@ def warnings_by_milestone(engagement_ids):
     ladders = {}
     for m in Milestone.objects.filter(engagement_id__in=engagement_ids).select_related(
             "engagement").only("id", "engagement", "position", "stream", "ownership_mode",
-                               "is_transition", "end_week", "title"):
+                               "is_transition", "start_week", "end_week", "title"):
         ladders.setdefault(m.engagement_id, []).append(m)
     out = {}
     for milestones in ladders.values():

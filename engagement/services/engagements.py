@@ -38,7 +38,15 @@ AUDITED_FIELDS = (
 
 
 def _snapshot(engagement, fields=AUDITED_FIELDS):
-    return {f: getattr(engagement, f) for f in fields}
+    """The fields as people read them: the parties by name, not by id."""
+    out = {}
+    for f in fields:
+        if f in ("client_id", "vendor_id"):
+            org = getattr(engagement, f.removesuffix("_id"))
+            out[f.removesuffix("_id")] = org.name if org is not None else None
+        else:
+            out[f] = getattr(engagement, f)
+    return out
 
 
 @transaction.atomic

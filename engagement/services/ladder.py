@@ -431,6 +431,17 @@ def ladder_warnings(engagement, milestones):
                              f"{OwnershipMode(previous[1]).label.lower()} earlier in the ladder."))
         if previous is None or rank >= previous[0]:
             highest[m.stream] = (rank, m.ownership_mode)
+    by_stream = {}
+    for m in sorted(milestones, key=lambda m: (m.start_week, m.end_week, m.pk)):
+        by_stream.setdefault(m.stream, []).append(m)
+    for ladder in by_stream.values():
+        for earlier, later in zip(ladder, ladder[1:], strict=False):
+            # A shared boundary week is the handover; more than that is two at once.
+            if later.start_week < earlier.end_week:
+                warnings.append((later.pk, f"“{later.title}” (weeks {later.start_week}–"
+                                 f"{later.end_week}) overlaps “{earlier.title}” (weeks "
+                                 f"{earlier.start_week}–{earlier.end_week}) in the same "
+                                 "stream: one team cannot hand over and take over at once."))
     if milestones:
         cutoff = engagement.length_weeks * 0.8
         if not any(m.is_transition and m.end_week > cutoff for m in milestones):

@@ -47,3 +47,28 @@ def can(permission, user, obj=None):
     from ..rules import can as allowed
 
     return allowed(user, permission, obj)
+
+
+# Audit values are stored as recorded (field names, ids); people read them in words.
+_AUDIT_LABELS = {"client_id": "client", "vendor_id": "vendor", "off_ramp_date": "off-ramp date",
+                 "sha256": "SHA-256", "kpi": "KPI", "url": "URL", "raci": "RACI"}
+
+
+@register.filter
+def audit_label(key):
+    """"off_ramp_date" → "Off-ramp date", "client_id" → "Client"."""
+    text = _AUDIT_LABELS.get(key) or key.removesuffix("_id").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def audit_value(value):
+    """None → "none", True → "yes", lists joined, long values shortened."""
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(audit_value(v) for v in value[:12]) + ("; …" if len(value) > 12 else "")
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "…"

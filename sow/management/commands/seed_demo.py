@@ -76,9 +76,25 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates users with a published password; it runs only "
                                "with DEBUG on, or with --force.")
-        orgs = self._seed()
-        # After the commit, so the logins come last (below any e-mail the console prints).
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/"))
+        import os
+
+        from django.core import mail
+
+        # The demo's notifications would go out as e-mails (printed whole by the console
+        # backend in local mode, burying the logins): they are kept in memory instead and
+        # stay readable in the app under Notifications.
+        saved = settings.EMAIL_BACKEND
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        outbox = getattr(mail, "outbox", None)
+        try:
+            orgs = self._seed()
+        finally:
+            settings.EMAIL_BACKEND = saved
+            if outbox is not None:
+                mail.outbox = outbox
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready. Log in at http://127.0.0.1:{port}/"))
         self.stdout.write(f"  password for every demo user: {PASSWORD}")
         for username, first, last, org, role in USERS:
             self.stdout.write(f"  {username:<12} {first} {last}, {orgs[org]} ({role.label})")
