@@ -123,6 +123,12 @@ def define(name, predicate, *, action, who, open_only=True, party_only=True, rea
                                     under_way_only=under_way_only)
 
 
+def describe_permission(name):
+    """"Only … may …." for a permission, as a refusal says it."""
+    permission = _permissions[name]
+    return f"Only {permission.who} may {permission.action}."
+
+
 def can(user, name, obj=None):
     """Whether `user` may do `name` to `obj` (what templates and the API ask)."""
     return rules.has_perm(name, user, obj)

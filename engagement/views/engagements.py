@@ -18,7 +18,7 @@ from ..audit import audit_verify
 from ..filtersets import EngagementFilter
 from ..forms import BaselineForm, EngagementEditForm, EngagementForm, StaffingForm, TransitionForm
 from ..models import Engagement, ReadinessBaseline
-from ..rules import transition_fixes
+from ..rules import can, describe_permission, transition_fixes
 
 
 def apply_domain_error(form, exc):
@@ -55,6 +55,10 @@ def engagement_list(request):
 
 @login_required
 def engagement_create(request):
+    if not can(request.user, "engagement.add_engagement"):
+        # Refused before the form is filled in, with the same words the service would use.
+        return render(request, "refused.html", {"message": describe_permission(
+            "engagement.add_engagement")}, status=403)
     partners = selectors.organisation_partner_choices(user=request.user)
     initial = {}
     if request.user.organisation_id:
