@@ -21,16 +21,16 @@ FLOORS = {
     "vague_knowledge_transfer": (1.0, 1.0, 1.0, 0.9),
     "no_client_ownership": (0.88, 0.8, 1.0, 0.8),
     "proprietary_wrappers": (0.8, 0.8, 1.0, 1.0),
-    "no_data_contracts": (1.0, 0.8, 1.0, 0.7),
+    "no_data_contracts": (1.0, 0.9, 1.0, 0.7),
     "no_model_registry": (0.83, 1.0, 1.0, 1.0),
     "no_model_card": (1.0, 0.8, 1.0, 0.9),
     "no_runbooks": (1.0, 0.64, 1.0, 1.0),
     "no_rehearsal_retrain": (1.0, 1.0, 1.0, 0.7),
-    "no_incident_drill": (1.0, 0.5, 1.0, 0.7),
+    "no_incident_drill": (1.0, 0.58, 1.0, 0.7),
     "payments_not_gated": (1.0, 0.8, 1.0, 0.9),
     "no_transition_plan": (1.0, 0.8, 1.0, 1.0),
     "retainer_without_offramp": (1.0, 1.0, 1.0, 0.9),
-    "no_two_key": (1.0, 0.6, 0.9, 0.9),
+    "no_two_key": (1.0, 0.8, 0.9, 0.9),
 }
 
 
