@@ -269,8 +269,12 @@ def _check_tree(ast, known_variables):
         return [TemplateProblem(exc.lineno, exc.message or "the template is malformed")]
     for name in sorted(unknown):
         line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
-        suggestion = [k for k in known_variables if k.startswith(name[:3])]
-        hint = f" Did you mean {', '.join(sorted(suggestion))}?" if suggestion else ""
+        import difflib
+
+        suggestion = difflib.get_close_matches(name, list(known_variables), n=2, cutoff=0.75) or [
+            k for k in known_variables if k.startswith(name[:3])]
+        hint = (f" Did you mean {' or '.join(f'“{k}”' for k in suggestion)}?"
+                if suggestion else "")
         problems.append(TemplateProblem(line, f"“{name}” is not a variable you can use "
                                               f"here.{hint}"))
     return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
@@ -284,21 +288,64 @@ def validate(source, known_variables):
     try:
         ast = ENV.parse(source)
     except TemplateSyntaxError as exc:
-        raise ClauseTemplateError([TemplateProblem(exc.lineno, _plain_syntax(exc.message))]) \
-            from exc
+        line, message = _plain_syntax(exc, source)
+        raise ClauseTemplateError([TemplateProblem(line, message)]) from exc
     problems = _check_tree(ast, known_variables)
     if problems:
         raise ClauseTemplateError(problems)
 
 
-def _plain_syntax(message):
-    message = message or "the template is malformed"
-    if "unexpected end of template" in message.lower():
-        return ("a block was opened but not closed (every {% for %} needs {% endfor %}, "
-                "every {% if %} needs {% endif %})")
+_OPEN = re.compile(r"\{\{|\{%-?\s*(\w+)?|\{#")
+_CLOSERS = {"for": "endfor", "if": "endif"}
+
+
+def _unclosed(source):
+    """(line, message) for the first thing opened and never closed, by reading the text
+    itself: a `{{` without `}}`, a `{%` without `%}`, or a for/if block without its end."""
+    stack = []
+    for match in _OPEN.finditer(source):
+        line = source.count("\n", 0, match.start()) + 1
+        token = match.group(0)
+        end = {"{{": "}}", "{#": "#}"}.get(token[:2], "%}")
+        if source.find(end, match.end()) < 0:
+            shown = "{{" if token.startswith("{{") else "{#" if token.startswith("{#") else "{%"
+            return line, (f"the “{shown}” on line {line} is never closed: end it with "
+                          f"“{end}”")
+        tag = match.group(1)
+        if tag in _CLOSERS:
+            stack.append((tag, line))
+        elif tag in _CLOSERS.values() and stack and _CLOSERS[stack[-1][0]] == tag:
+            stack.pop()
+    if stack:
+        tag, line = stack[-1]
+        return line, (f"the {{% {tag} %}} on line {line} is never closed: add "
+                      f"{{% {_CLOSERS[tag]} %}} where it should end")
+    return None
+
+
+def _plain_syntax(exc, source):
+    """(line, message): Jinja's syntax errors in plain words for the common cases."""
+    message = exc.message or "the template is malformed"
+    lowered = message.lower()
+    if "unexpected end of template" in lowered:
+        found = _unclosed(source)
+        if found:
+            return found
+        return exc.lineno, ("a block was opened but not closed (every {% for %} needs "
+                            "{% endfor %}, every {% if %} needs {% endif %})")
+    unknown = re.search(r"unknown tag '(\w+)'.*innermost block that needs to be closed is "
+                        r"'(\w+)'", message, re.S)
+    if unknown:
+        return exc.lineno, (f"line {exc.lineno} has {{% {unknown.group(1)} %}} but the "
+                            f"block still open is a {{% {unknown.group(2)} %}}: close it with "
+                            f"{{% {_CLOSERS.get(unknown.group(2), 'end' + unknown.group(2))} %}}"
+                            " first")
+    if re.search(r"unexpected '\}'", message):
+        return exc.lineno, (f"line {exc.lineno} has a single “}}”: a variable is written "
+                            "{{ name }}, with two braces on each side")
     if "expected token" in message:
-        return f"a tag or expression is incomplete ({message})"
-    return message
+        return exc.lineno, f"a tag or expression is incomplete on line {exc.lineno} ({message})"
+    return exc.lineno, message
 
 
 OVER_BUDGET = ("the clause does too much work to render (its loops run too long); loop over "

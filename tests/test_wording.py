@@ -102,3 +102,23 @@ def test_make_run_takes_a_port():
     done = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     assert "runserver 127.0.0.1:8123" in done.stdout
+
+
+@pytest.mark.parametrize(("source", "line", "words"), [
+    ("Hello {{ client.name", 1, "“{{” on line 1 is never closed"),
+    ("a\nb\n{% for m in milestones %}{{ m.title }}", 3,
+     "{% for %} on line 3 is never closed: add {% endfor %}"),
+    ("{% if milestones %}x", 1, "{% if %} on line 1 is never closed: add {% endif %}"),
+    ("one\n{{ client.name }\nthree", 2, "single “}”"),
+    ("{% for m in milestones %}{{ m.title }}{% endif %}", 1, "close it with {% endfor %}"),
+    ("{{ cleint.name }}", 1, "Did you mean “client”?"),
+])
+def test_template_errors_are_in_plain_words_with_the_line(source, line, words):
+    from sow.context import VARIABLES
+    from sow.templating import ClauseTemplateError, validate
+
+    with pytest.raises(ClauseTemplateError) as err:
+        validate(source, VARIABLES)
+    problem = err.value.problems[0]
+    assert problem.line == line and words in problem.message
+    assert "every {% for %} needs" not in problem.message  # not the old catch-all

@@ -79,7 +79,7 @@ def test_preview_renders_or_answers_400_with_lines(sow, people):
                    {"body": "fine\n{{ client.name }}\n{{ vendr.name }}"}, format="json")
     assert bad.status_code == 400
     assert bad.json()["problems"] == [{"line": 3, "message": "“vendr” is not a variable you can "
-                                                             "use here. Did you mean vendor?"}]
+                                                             "use here. Did you mean “vendor”?"}]
 
 
 def test_frozen_versions_are_read_only_in_the_api(sow, people):

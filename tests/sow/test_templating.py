@@ -34,10 +34,10 @@ def test_loops_over_context_lists_render():
 
 @pytest.mark.parametrize("source, expected", [
     ("{{ engagment.title }}", "“engagment” is not a variable you can use here. Did you mean "
-                              "engagement?"),
+                              "“engagement”?"),
     ("{{ engagement.budget }}", "“budget” does not exist here"),
-    ("Hello\n{% for m in milestones %}\n{{ m.title }}", "Line 3: a block was opened but not "
-                                                        "closed"),
+    ("Hello\n{% for m in milestones %}\n{{ m.title }}", "Line 2: the {% for %} on line 2 is "
+                                                        "never closed"),
 ])
 def test_undefined_and_syntax_errors_name_the_line_and_problem(source, expected):
     assert expected in problems(source)
