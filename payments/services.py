@@ -393,7 +393,7 @@ def payments_evaluate(*, engagement_ids=None, today=None, actor=None):
                                for r in requests])
         noteworthy = [m for m in applied if m.after in (PS.ELIGIBLE, PS.OVERDUE)]
         if noteworthy:
-            stewards = engagement_stewards({m.engagement_id for m in noteworthy})
+            stewards = watchers_for({m.engagement_id for m in noteworthy})
             notify_many([
                 (engagements[m.engagement_id], stewards[m.engagement_id],
                  f"{engagements[m.engagement_id].title}: payment “{current[m.payment_id].label}” "
@@ -438,6 +438,46 @@ def _released(*, request, actor):
     transition(payment, table=PAYMENT_TRANSITIONS, to=PS.APPROVED, actor=actor,
                verb="payment.status_changed", engagement=payment.engagement, noun="payment",
                reason="Two keys turned.")
+    _tell_both_sides(payment, "is approved for release: the vendor can invoice it")
+
+
+def payment_watchers(engagement):
+    return watchers_for({engagement.pk})[engagement.pk]
+
+
+def watchers_for(engagement_ids):
+    """Who hears of money moving, per engagement (three queries whatever their number): the
+    client's program managers and leadership, the vendor's program managers and its lead
+    consultant on the engagement."""
+    from django.contrib.auth import get_user_model
+
+    from engagement.models import Role, StaffingAssignment
+
+    out = {pk: dict() for pk in engagement_ids}
+    for pk, users in engagement_stewards(set(engagement_ids)).items():
+        out[pk].update({u.pk: u for u in users})
+    vendors = dict(Engagement.objects.filter(pk__in=list(engagement_ids)).values_list(
+        "pk", "vendor_id"))
+    by_org = {}
+    for u in get_user_model().objects.filter(organisation_id__in=set(vendors.values()),
+                                             role=Role.PROGRAM_MANAGER, is_active=True):
+        by_org.setdefault(u.organisation_id, []).append(u)
+    for pk, org in vendors.items():
+        out[pk].update({u.pk: u for u in by_org.get(org, [])})
+    for a in StaffingAssignment.objects.filter(
+            engagement_id__in=list(engagement_ids), staffing_role="lead_consultant",
+            user__isnull=False, user__is_active=True, left_on__isnull=True).select_related(
+            "user"):
+        out[a.engagement_id][a.user_id] = a.user
+    return {pk: list(users.values()) for pk, users in out.items()}
+
+
+def _tell_both_sides(payment, what):
+    engagement = payment.engagement
+    notify_many([(engagement, payment_watchers(engagement),
+                  f"{engagement.title}: payment “{payment.label}” ({payment.amount:,.2f} "
+                  f"{engagement.currency}) {what}.",
+                  _payments_url(engagement.pk) + f"#p-{payment.pk}")])
 
 
 def _release_rejected(*, request, actor, reason):
@@ -522,11 +562,14 @@ def payment_mark_invoiced(*, actor, payment, invoice_reference):
     if locked.status != PS.APPROVED:
         raise RuleViolation("Only an approved payment can be invoiced.", rule="status_flow")
     reference = invoice_reference.strip()
-    return transition(locked, table=PAYMENT_TRANSITIONS, to=PS.INVOICED, actor=actor,
-                      verb="payment.status_changed", engagement=locked.engagement,
-                      noun="payment", extra={"invoice_reference": reference,
-                                             "updated_at": timezone.now(), "updated_by": actor},
-                      audit_after={"invoice_reference": reference})
+    moved = transition(locked, table=PAYMENT_TRANSITIONS, to=PS.INVOICED, actor=actor,
+                       verb="payment.status_changed", engagement=locked.engagement,
+                       noun="payment", extra={"invoice_reference": reference,
+                                              "updated_at": timezone.now(),
+                                              "updated_by": actor},
+                       audit_after={"invoice_reference": reference})
+    _tell_both_sides(locked, f"is invoiced ({reference})")
+    return moved
 
 
 @transaction.atomic
@@ -538,11 +581,13 @@ def payment_mark_paid(*, actor, payment, paid_on):
     if paid_on > timezone.localdate():
         raise DomainError("The payment date cannot be in the future.", rule="invalid_field",
                           field="paid_on")
-    return transition(locked, table=PAYMENT_TRANSITIONS, to=PS.PAID, actor=actor,
-                      verb="payment.status_changed", engagement=locked.engagement,
-                      noun="payment", extra={"paid_on": paid_on, "updated_at": timezone.now(),
-                                             "updated_by": actor},
-                      audit_after={"paid_on": paid_on})
+    moved = transition(locked, table=PAYMENT_TRANSITIONS, to=PS.PAID, actor=actor,
+                       verb="payment.status_changed", engagement=locked.engagement,
+                       noun="payment", extra={"paid_on": paid_on, "updated_at": timezone.now(),
+                                              "updated_by": actor},
+                       audit_after={"paid_on": paid_on})
+    _tell_both_sides(locked, f"is paid ({paid_on:%-d %b %Y})")
+    return moved
 
 
 def schedule_totals(payments, contract_value):

@@ -10,6 +10,7 @@ rejection do to the subject.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import DomainError, RuleViolation
@@ -19,6 +20,7 @@ from ..models import Approval, ApprovalRequest, Side
 from ..rules import can
 from ..transitions import transition
 from ._common import lock_engagement, require, require_party
+from .notifications import notify_many
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,26 @@ def approval_request_open(*, actor, engagement, kind, subject, summary, url=""):
     audit_record(engagement=engagement, actor=actor, verb="approval.requested", obj=request,
                  after={"kind": kind, "subject": f"{subject_type}:{subject.pk}",
                         "summary": request.summary})
+    holders = key_holders(request, exclude=actor)
+    if holders:
+        notify_many([(engagement, holders, f"{engagement.title}: “{request.summary}” waits for "
+                                           "your key.", reverse("approvals:inbox"))])
     return request
+
+
+def key_holders(request, *, exclude=None):
+    """The active users who could turn a key on `request` now (both parties, or the client
+    side alone for internal-only kinds), without `exclude`."""
+    from django.contrib.auth import get_user_model
+
+    engagement = request.engagement
+    handler = _handlers.get(request.kind)
+    orgs = [engagement.client_id] if handler and handler.internal_only else [
+        engagement.client_id, engagement.vendor_id]
+    users = get_user_model().objects.filter(organisation_id__in=orgs, is_active=True)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return [u for u in users if can(u, "engagement.decide_approval", request)]
 
 
 def keys_needed(request, approvals):
@@ -149,6 +170,7 @@ def approval_decide(*, actor, request, decision, reason=""):
     if decision == Approval.Decision.REJECT:
         _close(request, actor, AS.REJECTED, "approval.closed", reason)
         handler.on_rejected(request=request, actor=actor, reason=reason)
+        _tell_requester(request, f"rejected by {actor}: {reason.strip()}")
         return key
     # Keys turned earlier count only if their holders could still turn them now.
     approvals = [*_still_valid(request, approvals_so_far, actor), key]
@@ -157,7 +179,15 @@ def approval_decide(*, actor, request, decision, reason=""):
             handler.check(request=request)
         _close(request, actor, AS.APPROVED, "approval.closed", "")
         handler.on_approved(request=request, actor=actor)
+        _tell_requester(request, "approved with two keys")
     return key
+
+
+def _tell_requester(request, outcome):
+    engagement = request.engagement
+    notify_many([(engagement, [request.requested_by],
+                  f"{engagement.title}: “{request.summary}” was {outcome}.",
+                  request.url or reverse("approvals:inbox"))])
 
 
 def _why_void(key, request):

@@ -229,6 +229,14 @@ def _execute(job_id):
             audit_record(engagement=version.sow.engagement, actor=None, verb="pdf.rendered",
                          obj=job, after={"version": version.number, "sha256": digest,
                                          "pages": pages, "variant": job.variant})
+            if job.requested_by_id:
+                engagement = version.sow.engagement
+                notify_many([(engagement, [job.requested_by],
+                              f"The PDF of {version.sow.title}, version {version.number}, is "
+                              f"ready ({pages} pages).",
+                              reverse("sow:version", kwargs={
+                                  "pk": engagement.pk, "sow_pk": version.sow_id,
+                                  "number": version.number}))])
     if not done:
         job.pdf.storage.delete(pdf_file)
         job.thumbnail.storage.delete(thumb_file)

@@ -61,4 +61,4 @@ def test_gate_met_then_released_with_two_keys(page, people, engagement):
     for verb in ("criterion.verified", "payment.status_changed", "approval.requested",
                  "approval.approved", "approval.closed"):
         expect(log).to_contain_text(verb)
-    expect(log).to_contain_text("status: eligible → status: approved")
+    expect(log).to_contain_text("Status: eligible → Status: approved")

@@ -1,0 +1,95 @@
+"""Who is told what, once: approval requests to those who can turn a key, decisions to the
+requester, money moving to both sides' program managers and the vendor lead, finished PDFs
+to who asked."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from engagement import services as engagement_services
+from engagement.models import Notification
+from payments import services as pay
+
+
+def told(username, text):
+    return Notification.objects.filter(user__username=username, message__contains=text).count()
+
+
+@pytest.fixture
+def eligible(engagement, people):
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    c = ladder[0].criteria.first()
+    p = pay.payment_create(actor=people["procurement"], engagement=engagement, label="Gate A",
+                           amount=Decimal("10000.00"), due_date=dt.date(2026, 10, 30),
+                           conditions=[{"kind": "criterion", "criterion": c.pk}])
+    engagement_services.criterion_verify(actor=people["pm"], criterion=c, status="met",
+                                         note="seen")
+    pay.payments_evaluate(today=dt.date(2026, 9, 20))
+    return p
+
+
+def test_a_request_tells_each_key_holder_once_and_the_decision_tells_the_requester(
+        engagement, people, eligible):
+    request = pay.payment_request_release(actor=people["procurement"], payment=eligible)
+    # Money leaving the client: client-side keys only; the requester is not told of its own.
+    assert told("leader", "waits for your key") == 1
+    assert told("pm", "waits for your key") == 1
+    assert told("vendor", "waits for your key") == 0
+    assert told("procurement", "waits for your key") == 0
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="approve")
+    assert told("procurement", "was approved") == 0
+    engagement_services.approval_decide(actor=people["pm"], request=request, decision="approve")
+    assert told("procurement", "was approved with two keys") == 1
+
+
+def test_a_rejection_tells_the_requester_why(engagement, people, eligible):
+    request = pay.payment_request_release(actor=people["procurement"], payment=eligible)
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="reject", reason="Evidence is thin.")
+    assert told("procurement", "Evidence is thin.") == 1
+
+
+def test_money_moving_tells_both_sides_and_the_vendor_lead(engagement, people, eligible):
+    engagement_services.staffing_assign(actor=people["pm"], engagement=engagement,
+                                        staffing_role="lead_consultant", user=people["vendor"])
+    assert told("vendor", "is eligible") == 0  # the tracker ran before the vendor lead joined
+    request = pay.payment_request_release(actor=people["procurement"], payment=eligible)
+    for who in ("leader", "pm"):
+        engagement_services.approval_decide(actor=people[who], request=request,
+                                            decision="approve")
+    assert told("vendor", "is approved for release") == 1
+    assert told("pm", "is approved for release") == 1
+    pay.payment_mark_invoiced(actor=people["vendor"], payment=eligible, invoice_reference="I-9")
+    pay.payment_mark_paid(actor=people["leader"], payment=eligible, paid_on=dt.date(2026, 11, 2))
+    assert told("vendor", "is invoiced (I-9)") == 1 and told("vendor", "is paid") == 1
+    assert told("pm", "is paid") == 1
+
+
+def test_an_eligible_payment_tells_the_vendor_lead_too(engagement, people):
+    engagement_services.staffing_assign(actor=people["pm"], engagement=engagement,
+                                        staffing_role="lead_consultant", user=people["vendor"])
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    c = ladder[0].criteria.first()
+    pay.payment_create(actor=people["procurement"], engagement=engagement, label="Gate B",
+                       amount=Decimal("5000.00"), due_date=dt.date(2026, 10, 30),
+                       conditions=[{"kind": "criterion", "criterion": c.pk}])
+    engagement_services.criterion_verify(actor=people["pm"], criterion=c, status="met",
+                                         note="seen")
+    pay.payments_evaluate(today=dt.date(2026, 9, 20))
+    pay.payments_evaluate(today=dt.date(2026, 9, 21))  # a second run moves nothing
+    assert told("vendor", "is eligible for release") == 1
+    assert told("pm", "is eligible for release") == 1
+
+
+def test_a_finished_pdf_tells_who_asked(engagement, people, weasyprint_available):
+    from sow.services import pdf as pdf_services
+    from tests.sow.pdf_helpers import frozen_version
+
+    version = frozen_version(engagement, people, schedules=())
+    job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    pdf_services.render_job_execute(job.pk)
+    assert told("leader", "is ready") == 1
+    pdf_services.render_job_execute(job.pk)  # a repeated delivery tells nobody again
+    assert told("leader", "is ready") == 1
