@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from engagement import views as engagement_views
 from kpis.api.people import IndependenceView, RubricView
 from kpis.api.views import CatalogueView
 from payments.api.views import EvaluateGatesView
@@ -17,6 +18,7 @@ from .observability import metrics
 urlpatterns = [
     path("", portfolio_views.landing, name="home"),
     path("portfolio/", include("portfolio.urls")),
+    path("search/", engagement_views.search, name="search"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("engagements/", include("engagement.urls")),

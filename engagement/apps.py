@@ -20,3 +20,10 @@ class EngagementConfig(AppConfig):
         register_tab("raci", "RACI", "engagement:raci", order=30)
         register_tab("changes", "Changes", "engagement:changes", order=70)
         register_tab("audit", "Audit", "engagement:audit", order=90)
+
+        from . import search
+        from .extensions import register_search
+
+        register_search("engagements", "Engagements", search.engagements, order=10)
+        register_search("milestones", "Milestones", search.milestones, order=20)
+        register_search("criteria", "Acceptance criteria", search.criteria, order=30)

@@ -42,3 +42,23 @@ def tabs():
 
 def panels():
     return sorted(_panels.values(), key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    key: str
+    label: str  # "Clauses"
+    search: object  # callable(user, text, limit) -> [(title, url, snippet)]
+    order: int
+
+
+_search = {}
+
+
+def register_search(key, label, search, *, order):
+    """Another app's kind of search result (clauses, SOW sections), shown grouped."""
+    _search[key] = SearchKind(key, label, search, order)
+
+
+def search_kinds():
+    return sorted(_search.values(), key=lambda k: k.order)

@@ -20,3 +20,9 @@ class SowConfig(AppConfig):
         register_integrity_check(pdf.integrity_problems)
         register_panel("sow", "Statement of work", "sow/_engagement_sow_summary.html",
                        sow_panel_context, order=10)
+        from engagement.extensions import register_search
+
+        from . import search
+
+        register_search("clauses", "Clauses", search.clauses, order=40)
+        register_search("sections", "SOW sections", search.sections, order=50)

@@ -9,6 +9,7 @@ from .engagements import (
     engagement_list,
     engagement_move,
     engagement_transition,
+    search,
     staffing_add,
     staffing_remove,
 )
@@ -16,5 +17,5 @@ from .engagements import (
 __all__ = [
     "approvals", "ladder", "raci", "apply_domain_error", "baseline_record", "engagement_audit",
     "engagement_create", "engagement_detail", "engagement_edit", "engagement_list",
-    "engagement_move", "engagement_transition", "staffing_add", "staffing_remove",
+    "engagement_move", "engagement_transition", "search", "staffing_add", "staffing_remove",
 ]

@@ -254,3 +254,19 @@ def engagement_audit(request, pk):
         "week": engagement.week_of(timezone.localdate()),
     })
 
+
+
+@login_required
+def search(request):
+    """Everything the user may see that matches, grouped by kind (each app adds its kinds)."""
+    from ..extensions import search_kinds
+
+    text = (request.GET.get("q") or "").strip()[:200]
+    groups = []
+    if len(text) >= 2:
+        for kind in search_kinds():
+            results = kind.search(request.user, text, 10)
+            if results:
+                groups.append({"label": kind.label, "results": results})
+    return render(request, "engagement/search.html", {"q": text, "groups": groups,
+                                                       "too_short": 0 < len(text) < 2})
