@@ -62,3 +62,24 @@ def register_search(key, label, search, *, order):
 
 def search_kinds():
     return sorted(_search.values(), key=lambda k: k.order)
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    key: str
+    label: str
+    values: object  # callable(engagement_ids) -> {id: {"text": str, "share": float | None}}
+    order: int
+
+
+_columns = {}
+
+
+def register_list_column(key, label, values, *, order):
+    """A progress column another app adds to the engagement list, read for a page of
+    engagements at once."""
+    _columns[key] = ListColumn(key, label, values, order)
+
+
+def list_columns():
+    return sorted(_columns.values(), key=lambda c: c.order)

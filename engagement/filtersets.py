@@ -24,6 +24,12 @@ class EngagementFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Engagement.Status.choices, empty_label="Any")
     format = django_filters.ChoiceFilter(choices=Engagement.Format.choices, empty_label="Any")
     client = django_filters.ModelChoiceFilter(queryset=_visible_clients, empty_label="Any")
+    sort = django_filters.OrderingFilter(
+        fields=(("title", "title"), ("start_date", "start"), ("status", "status"),
+                ("contract_value", "value"), ("format", "format")),
+        field_labels={"title": "Title", "start_date": "Start date", "status": "Status",
+                      "contract_value": "Value", "format": "Format"},
+        label="Sort by", empty_label="Newest first")
 
     class Meta:
         model = Engagement

@@ -18,4 +18,9 @@ class PaymentsConfig(AppConfig):
         register_transition_check("closed", services.settlement_problems,
                                   fix=("Go to payments", "payments:schedule"))
         register_tab("payments", "Payments", "payments:schedule", order=50)
+        from engagement.extensions import register_list_column
+
+        from .selectors import released_column
+
+        register_list_column("released", "Money released", released_column, order=10)
         register_outbox_handler(services.EVALUATE_GATES, services.evaluate_from_outbox)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from engagement.models import AcceptanceCriterion, ApprovalRequest, Milestone
+from engagement.models import AcceptanceCriterion, ApprovalRequest, Engagement, Milestone
 
 from .gates import conditions_state, plugged_kinds
 from .models import GateCondition, PaymentMilestone
@@ -149,4 +149,17 @@ def money_for(engagement_ids):
             overdue=Count("id", filter=Q(status="overdue"))):
         out[row["engagement_id"]] = {k: row[k] or (0 if k == "overdue" else zero)
                                      for k in ("released", "eligible", "held", "overdue")}
+    return out
+
+
+def released_column(engagement_ids):
+    """The engagement list's "Money released" cell for a page of engagements (two queries)."""
+    values = dict(Engagement.objects.filter(pk__in=list(engagement_ids)).values_list(
+        "pk", "contract_value"))
+    out = {}
+    for pk, money in money_for(list(engagement_ids)).items():
+        value = values.get(pk) or 0
+        share = float(money["released"] / value) if value else None
+        out[pk] = {"text": f"{money['released']:,.0f} ({share:.0%})" if share is not None
+                   else f"{money['released']:,.0f}", "share": share}
     return out

@@ -44,13 +44,31 @@ def engagement_list(request):
     page = _page(request, filterset.qs)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {"filter": filterset, "page": page, "query": query.urlencode(),
+               **_progress_columns(page.object_list)}
     template = ("engagement/_engagement_table.html" if request.headers.get("HX-Request")
                 else "engagement/engagement_list.html")
     response = render(request, template, context)
     # One URL answers with a fragment or a page: caches (and Back) must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _progress_columns(engagements):
+    """The page's progress columns: the ladder's (here) and those other apps registered, each
+    read for the whole page at once."""
+    from ..extensions import list_columns
+
+    ids = [e.pk for e in engagements]
+    progress = selectors.progress_for(ids, today=timezone.localdate())
+    columns = [(c.label, c.values(ids)) for c in list_columns()]
+    for e in engagements:
+        p = progress.get(e.pk, selectors.NO_PROGRESS)
+        e.current_milestone = p["current"]
+        e.criteria_met, e.criteria_total = p["criteria_met"], p["criteria_total"]
+        e.criteria_share = p["criteria_met"] / p["criteria_total"] if p["criteria_total"] else 0
+        e.extra = [values.get(e.pk, {"text": "—", "share": None}) for _, values in columns]
+    return {"extra_columns": [label for label, _ in columns]}
 
 
 @login_required
