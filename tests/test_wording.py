@@ -122,3 +122,16 @@ def test_template_errors_are_in_plain_words_with_the_line(source, line, words):
     problem = err.value.problems[0]
     assert problem.line == line and words in problem.message
     assert "every {% for %} needs" not in problem.message  # not the old catch-all
+
+
+def test_htmx_indicator_styles_come_from_our_css_not_inline():
+    base = (ROOT / "templates" / "base.html").read_text()
+    css = (ROOT / "static" / "css" / "offramp.css").read_text()
+    assert '"includeIndicatorStyles": false' in base
+    assert ".htmx-request .htmx-indicator" in css
+
+
+def test_the_timeline_is_a_group_of_links_not_an_image():
+    text = (ROOT / "templates" / "engagement" / "_ladder_summary.html").read_text()
+    svg = text.split("<svg", 1)[1].split(">", 1)[0]
+    assert 'role="img"' not in svg and 'role="group"' in svg
