@@ -2,6 +2,7 @@
 service call; rendering and checking come from `sow_evaluate`."""
 
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -112,6 +113,15 @@ def _editor_context(request, sow, keep=None, freeze_error=None, justification=""
     for f in findings:
         f.fix_version = fixes.get(f.fix_clause)
     _mark_findings(rendered)
+    # Messages about one section are shown in that section (where the user acted), not at
+    # the top of the page; base.html leaves them out.
+    placed = {}
+    for message in get_messages(request):
+        tag = next((t for t in message.extra_tags.split() if t.startswith("at:section-")), "")
+        if tag:
+            placed.setdefault(tag.removeprefix("at:section-"), []).append(message)
+    for r in rendered:
+        r.messages = placed.get(str(r.section.pk), [])
     present = {r.key for r in rendered}
     versions = selectors.sow_versions(sow=sow)
     return {
@@ -174,7 +184,8 @@ def section_add(request, pk, sow_pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return _back(sow)
-    messages.success(request, f"Added “{section.heading}” as section {section.position}.")
+    messages.success(request, f"Added “{section.heading}” as section {section.position}.",
+                     extra_tags=f"at:section-{section.pk}")
     return _back(sow, f"#section-{section.pk}")
 
 
@@ -186,20 +197,24 @@ def section_edit(request, pk, sow_pk, section_pk):
                                 pk=section_pk)
     form = SectionEditForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The edit could not be read; try again.")
-        return _back(sow)
+        messages.error(request, "The edit could not be read; try again.",
+                     extra_tags=f"at:section-{section.pk}")
+        return _back(sow, f"#section-{section.pk}")
     text = form.cleaned_data["override_body"]
     try:
         services.sow_section_edit(actor=request.user, section=section, override_body=text,
                                   expected_version=form.cleaned_data["sow_version"])
     except ConflictError as exc:
-        messages.error(request, f"{exc.message} Your text for this section is kept below.")
+        messages.error(request, f"{exc.message} Your text for this section is kept below.",
+                     extra_tags=f"at:section-{section.pk}")
         return _back_keeping(request, sow, f"#section-{section.pk}", keep={section.pk: text})
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message,
+                     extra_tags=f"at:section-{section.pk}")
         return _back_keeping(request, sow, f"#section-{section.pk}", keep={section.pk: text})
     messages.success(request, "Section text saved." if text.strip() else
-                     "Section back to the library text.")
+                     "Section back to the library text.",
+                     extra_tags=f"at:section-{section.pk}")
     return _back(sow, f"#section-{section.pk}")
 
 
@@ -211,7 +226,8 @@ def section_replace(request, pk, sow_pk, section_pk):
                                 sow=sow, pk=section_pk)
     version_id = parse_id(request.POST.get("clause_version", ""))
     if version_id is None:
-        messages.error(request, "Choose the library clause to put in this section's place.")
+        messages.error(request, "Choose the library clause to put in this section's place.",
+                     extra_tags=f"at:section-{section.pk}")
         return _back(sow, f"#section-{section.pk}")
     clause_version = selectors.clause_version_get(user=request.user, pk=version_id)
     heading = section.heading
@@ -220,10 +236,12 @@ def section_replace(request, pk, sow_pk, section_pk):
                                      clause_version=clause_version,
                                      expected_version=_version_from(request))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message,
+                     extra_tags=f"at:section-{section.pk}")
         return _back(sow, f"#section-{section.pk}")
     messages.success(request, f"“{heading}” replaced by “{clause_version.clause.title}”. The "
-                     "replaced text is kept in the audit log.")
+                     "replaced text is kept in the audit log.",
+                     extra_tags=f"at:section-{section.pk}")
     return _back(sow, f"#section-{section.pk}")
 
 
@@ -236,13 +254,15 @@ def section_move(request, pk, sow_pk, section_pk):
         if request.POST.get("direction") == "remove":
             services.sow_section_remove(actor=request.user, section=section,
                                         expected_version=_version_from(request))
-            messages.success(request, "Section removed.")
+            messages.success(request, "Section removed.",
+                     extra_tags=f"at:section-{section.pk}")
             return _back(sow)
         services.sow_section_move(actor=request.user, section=section,
                                   direction=request.POST.get("direction", ""),
                                   expected_version=_version_from(request))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message,
+                     extra_tags=f"at:section-{section.pk}")
     return _back(sow, f"#section-{section.pk}")
 
 
