@@ -2,8 +2,8 @@
 service call; rendering and checking come from `sow_evaluate`."""
 
 from django.contrib import messages
-from django.contrib.messages import get_messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
