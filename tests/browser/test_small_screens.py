@@ -1,0 +1,46 @@
+"""At 390 px every main page fits (no sideways scrolling of the page) and the navigation
+folds behind a Menu button that opens it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from engagement import services as engagement_services
+from kpis.services import kpi_define
+from tests.browser.conftest import log_in
+from tests.sow.factories import build_sow
+
+pytestmark = pytest.mark.browser
+
+
+def test_main_pages_fit_a_phone(page, people, engagement):
+    import datetime as dt
+
+    engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    engagement_services.raci_seed(actor=people["pm"], engagement=engagement)
+    kpi_define(actor=people["pm"], engagement=engagement, layer="capability",
+               name="Internal share of merged changes", target=70,
+               target_date=dt.date(2026, 11, 1))
+    sow = build_sow(engagement, people["procurement"], keys=["two-key-rule"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "pm")
+    e = engagement.pk
+    for url in ("/portfolio/", "/engagements/", f"/engagements/{e}/", f"/engagements/{e}/ladder/",
+                f"/engagements/{e}/raci/", f"/engagements/{e}/payments/",
+                f"/engagements/{e}/kpis/", f"/engagements/{e}/drills/",
+                f"/engagements/{e}/competency/", f"/engagements/{e}/sows/{sow.pk}/",
+                "/approvals/", "/library/", "/contracts/", "/search/?q=retrain"):
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (url, width)
+
+
+def test_the_navigation_folds_behind_a_menu_button(page, people):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "pm")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    expect(nav).to_be_visible()
+    expect(nav.get_by_role("link", name="Contracts")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
