@@ -37,3 +37,12 @@ def audit_verify_all():
     from .services.audit_check import audit_check_all
 
     return audit_check_all()
+
+
+@shared_task(name="engagement.tasks.milestones_overdue_notify", acks_late=True,
+             reject_on_worker_lost=True, **DB_RETRY)
+def milestones_overdue_notify():
+    """Beat, hourly: program managers hear once about each overdue milestone."""
+    from .services.notifications import milestones_overdue_notify as notify
+
+    return notify()

@@ -93,3 +93,16 @@ def test_a_finished_pdf_tells_who_asked(engagement, people, weasyprint_available
     assert told("leader", "is ready") == 1
     pdf_services.render_job_execute(job.pk)  # a repeated delivery tells nobody again
     assert told("leader", "is ready") == 1
+
+
+def test_an_overdue_milestone_tells_the_program_managers_once(engagement, people):
+    from engagement.services.notifications import milestones_overdue_notify
+    from engagement.tasks import milestones_overdue_notify as task
+
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    first_end = engagement.start_date + dt.timedelta(weeks=ladder[0].end_week)
+    assert milestones_overdue_notify(today=first_end - dt.timedelta(days=1)) == 0
+    assert milestones_overdue_notify(today=first_end) >= 1
+    task.apply()  # a retried beat run tells nobody again
+    assert told("pm", f"“{ladder[0].title}” is past its end") == 1
+    assert told("leader", "is past its end") == 0

@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 10 * 60},
     },
+    "notify-overdue-milestones": {
+        "task": "engagement.tasks.milestones_overdue_notify",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 30 * 60},
+    },
     "notify-overdue-drills": {
         "task": "kpis.tasks.drills_overdue_notify",
         "schedule": crontab(minute=15),

@@ -63,6 +63,8 @@ class Milestone(CleanTextMixin, models.Model):
     end_week = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the program managers were told it is past its end week: they hear it once.
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

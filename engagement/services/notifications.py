@@ -54,3 +54,36 @@ def send_mail_later(recipients, subject, body):
 def send_mail_now(payload):
     """The outbox handler: send what was queued (raises, so the outbox retries)."""
     send_mass_mail([tuple(m) for m in payload["messages"]], fail_silently=False)
+
+
+def milestones_overdue_notify(*, today=None):
+    """Tell the client's program managers once about each milestone past its end week and
+    not accepted, in engagements under way (a claiming UPDATE, a read, one insert)."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from ..models import Milestone
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        candidates = Milestone.objects.select_for_update(skip_locked=True).filter(
+            overdue_notified_at__isnull=True, engagement__status__in=["active", "transition"],
+        ).exclude(status=Milestone.Status.ACCEPTED)
+        due = [m for m in candidates.select_related("engagement")
+               if m.engagement.start_date + dt.timedelta(weeks=m.end_week) <= today]
+        if not due:
+            return 0
+        Milestone.objects.filter(pk__in=[m.pk for m in due]).update(
+            overdue_notified_at=timezone.now())
+        stewards = engagement_stewards({m.engagement_id for m in due})
+        notify_many([
+            (m.engagement, [u for u in stewards[m.engagement_id]
+                            if u.role == Role.PROGRAM_MANAGER],
+             f"{m.engagement.title}: milestone “{m.title}” is past its end (week {m.end_week}) "
+             "and not accepted.",
+             reverse("engagement:ladder", args=[m.engagement_id]) + f"#m-{m.pk}")
+            for m in due])
+    return len(due)
