@@ -33,7 +33,7 @@ def test_engagement_list_page_queries_do_not_grow(client, people, orgs):
     grow_engagements(people, orgs, 50)
     large = count_queries(lambda: client.get("/engagements/"))
     assert small == large
-    assert large <= 8
+    assert large <= 13  # + progress columns: milestones, criteria, approvals, money (2)
 
 
 def test_engagement_list_api_queries_do_not_grow(people, orgs):
