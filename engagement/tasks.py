@@ -46,3 +46,12 @@ def milestones_overdue_notify():
     from .services.notifications import milestones_overdue_notify as notify
 
     return notify()
+
+
+@shared_task(name="engagement.tasks.digests_send", acks_late=True, reject_on_worker_lost=True,
+             **DB_RETRY)
+def digests_send():
+    """Beat, daily: one e-mail per user on the digest with the day's notifications."""
+    from .services.notifications import digests_send as send
+
+    return send()

@@ -106,3 +106,33 @@ def test_an_overdue_milestone_tells_the_program_managers_once(engagement, people
     task.apply()  # a retried beat run tells nobody again
     assert told("pm", f"“{ladder[0].title}” is past its end") == 1
     assert told("leader", "is past its end") == 0
+
+
+def test_email_follows_each_users_setting_and_the_digest_goes_once(client, engagement, people,
+                                                                   eligible, mailoutbox,
+                                                                   django_capture_on_commit_callbacks,
+                                                                   inline_tasks):
+    from engagement.models import User
+    from engagement.services.notifications import digests_send
+    from engagement.tasks import digests_send as task
+
+    for who in ("leader", "pm", "procurement"):
+        User.objects.filter(pk=people[who].pk).update(email=f"{who}@example.com")
+    for who, pref in (("leader", "digest"), ("pm", "off")):
+        client.force_login(people[who])
+        assert client.post("/approvals/notifications/",
+                           {"email_preference": pref}).status_code == 302
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.payment_request_release(actor=people["procurement"], payment=eligible)
+    recipients = [m.to[0] for m in mailoutbox]
+    assert "leader@example.com" not in recipients and "pm@example.com" not in recipients
+    assert told("leader", "waits for your key") == 1  # still told in the app
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digests_send() == 1
+    digest = [m for m in mailoutbox if m.to == ["leader@example.com"]]
+    assert len(digest) == 1 and "waits for your key" in digest[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        task.apply()  # a retried daily run sends nothing again
+    assert len([m for m in mailoutbox if m.to == ["leader@example.com"]]) == 1
+    assert not [m for m in mailoutbox if m.to == ["pm@example.com"]]

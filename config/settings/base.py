@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 10 * 60},
     },
+    "send-daily-digests": {
+        "task": "engagement.tasks.digests_send",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 60 * 60},
+    },
     "notify-overdue-milestones": {
         "task": "engagement.tasks.milestones_overdue_notify",
         "schedule": crontab(minute=10),

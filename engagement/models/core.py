@@ -55,6 +55,14 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PROGRAM_MANAGER)
 
+    class EmailPreference(models.TextChoices):
+        IMMEDIATE = "immediate", "Each notification by e-mail, as it happens"
+        DIGEST = "digest", "One e-mail a day with the day's notifications"
+        OFF = "off", "No e-mail (notifications stay in the app)"
+
+    email_preference = models.CharField(max_length=10, choices=EmailPreference.choices,
+                                        default=EmailPreference.IMMEDIATE)
+
     class Meta:
         constraints = [
             # Only platform superusers may exist outside an organisation.

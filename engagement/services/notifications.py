@@ -33,7 +33,7 @@ def notify_many(items):
         for user in users:
             rows.append(Notification(user=user, engagement=engagement, message=message[:300],
                                      url=url))
-            if user.email:
+            if user.email and getattr(user, "email_preference", "immediate") == "immediate":
                 link = settings.OFFRAMP_BASE_URL.rstrip("/") + url if url.startswith("/") else url
                 mails.append((f"Offramp: {message[:120]}",
                               f"{message}\n\n{link}", settings.DEFAULT_FROM_EMAIL, [user.email]))
@@ -87,3 +87,47 @@ def milestones_overdue_notify(*, today=None):
              reverse("engagement:ladder", args=[m.engagement_id]) + f"#m-{m.pk}")
             for m in due])
     return len(due)
+
+
+def digests_send(*, now=None):
+    """Once a day: each user on the digest gets one e-mail with the notifications not yet
+    digested; claimed with a conditional update, so a retried run sends nothing twice."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        pending = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(digested_at__isnull=True, user__email_preference="digest")
+                       .exclude(user__email="").select_related("user", "engagement")
+                       .order_by("user_id", "created_at"))
+        if not pending:
+            return 0
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(digested_at=now)
+        by_user = {}
+        for n in pending:
+            by_user.setdefault(n.user_id, []).append(n)
+        base = settings.OFFRAMP_BASE_URL.rstrip("/")
+        messages = []
+        for items in by_user.values():
+            user = items[0].user
+            lines = [f"- {n.message}\n  {base + n.url if n.url.startswith('/') else n.url}"
+                     for n in items]
+            messages.append([f"Offramp: {len(items)} notification"
+                             f"{'s' if len(items) != 1 else ''} today",
+                             "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email]])
+            sent += 1
+        outbox_enqueue(kind=SEND_MAIL, payload={"messages": messages})
+    return sent
+
+
+def email_preference_set(*, user, preference):
+    """A user's own choice: each notification by e-mail, a daily digest, or none."""
+    from common.errors import DomainError
+
+    if preference not in user.EmailPreference.values:
+        raise DomainError("Choose immediately, a daily digest or no e-mail.",
+                          rule="invalid_field", field="email_preference")
+    get_user_model().objects.filter(pk=user.pk).update(email_preference=preference)
+    user.email_preference = preference

@@ -51,6 +51,20 @@ def notifications(request):
     """Your notifications, newest first; opening the page marks them read."""
     from django.utils import timezone
 
+    from ..models import User
+    from ..services.notifications import email_preference_set
+
+    if request.method == "POST":
+        try:
+            email_preference_set(user=request.user,
+                                 preference=request.POST.get("email_preference", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "E-mail setting saved.")
+        return redirect("approvals:notifications")
     items = list(request.user.notifications.select_related("engagement")[:100])
     request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-    return render(request, "engagement/notifications.html", {"items": items})
+    return render(request, "engagement/notifications.html", {
+        "items": items, "preferences": User.EmailPreference.choices,
+        "preference": request.user.email_preference})
