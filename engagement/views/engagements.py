@@ -67,7 +67,8 @@ def _progress_columns(engagements):
         e.current_milestone = p["current"]
         e.criteria_met, e.criteria_total = p["criteria_met"], p["criteria_total"]
         e.criteria_share = p["criteria_met"] / p["criteria_total"] if p["criteria_total"] else 0
-        e.extra = [values.get(e.pk, {"text": "—", "share": None}) for _, values in columns]
+        e.extra = [{**values.get(e.pk, {"text": "—", "share": None}), "label": label}
+                   for label, values in columns]
     return {"extra_columns": [label for label, _ in columns]}
 
 

@@ -44,3 +44,14 @@ def test_the_navigation_folds_behind_a_menu_button(page, people):
     expect(nav.get_by_role("link", name="Contracts")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+
+
+def test_list_and_payments_tables_become_cards_on_a_phone(page, people, engagement):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "pm")
+    page.goto("/engagements/")
+    cell = page.locator("table.cards td[data-label='Status']").first
+    expect(cell).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('table.cards tr')).display"
+                         ) == "block"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
