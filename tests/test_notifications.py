@@ -136,3 +136,14 @@ def test_email_follows_each_users_setting_and_the_digest_goes_once(client, engag
         task.apply()  # a retried daily run sends nothing again
     assert len([m for m in mailoutbox if m.to == ["leader@example.com"]]) == 1
     assert not [m for m in mailoutbox if m.to == ["pm@example.com"]]
+
+
+def test_messages_never_nest_quotes(engagement, people, eligible):
+    request = pay.payment_request_release(actor=people["procurement"], payment=eligible)
+    engagement_services.approval_decide(actor=people["leader"], request=request,
+                                        decision="reject", reason="Evidence is thin.")
+    for message in Notification.objects.values_list("message", flat=True):
+        depth = 0
+        for ch in message:
+            depth += {"“": 1, "”": -1}.get(ch, 0)
+            assert depth <= 1, message

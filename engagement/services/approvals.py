@@ -88,8 +88,8 @@ def approval_request_open(*, actor, engagement, kind, subject, summary, url=""):
                         "summary": request.summary})
     holders = key_holders(request, exclude=actor)
     if holders:
-        notify_many([(engagement, holders, f"{engagement.title}: “{request.summary}” waits for "
-                                           "your key.", reverse("approvals:inbox"))])
+        notify_many([(engagement, holders, f"{engagement.title}: {request.summary} waits for your "
+                                           "key.", reverse("approvals:inbox"))])
     return request
 
 
@@ -186,7 +186,7 @@ def approval_decide(*, actor, request, decision, reason=""):
 def _tell_requester(request, outcome):
     engagement = request.engagement
     notify_many([(engagement, [request.requested_by],
-                  f"{engagement.title}: “{request.summary}” was {outcome}.",
+                  f"{engagement.title}: {request.summary} was {outcome}.",
                   request.url or reverse("approvals:inbox"))])
 
 

@@ -40,7 +40,7 @@ def decide(request, request_pk):
             outcome = {"approved": " Both keys are turned: it is approved.",
                        "rejected": " The request is closed as rejected."}.get(
                 approval_request.status, " One more key is needed.")
-            messages.success(request, f"You {verb} “{approval_request.summary}”.{outcome}")
+            messages.success(request, f"You {verb}: {approval_request.summary}.{outcome}")
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)
     return redirect("approvals:inbox")
