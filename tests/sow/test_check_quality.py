@@ -23,7 +23,7 @@ FLOORS = {
     "proprietary_wrappers": (0.8, 0.8, 1.0, 1.0),
     "no_data_contracts": (1.0, 0.9, 1.0, 0.7),
     "no_model_registry": (0.83, 1.0, 1.0, 1.0),
-    "no_model_card": (1.0, 0.8, 1.0, 0.9),
+    "no_model_card": (1.0, 0.9, 1.0, 0.9),
     "no_runbooks": (1.0, 0.64, 1.0, 1.0),
     "no_rehearsal_retrain": (1.0, 1.0, 1.0, 0.7),
     "no_incident_drill": (1.0, 0.58, 1.0, 0.7),
