@@ -19,18 +19,15 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-ADMIN = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-NAME = f"offramp_bench_{uuid.uuid4().hex[:8]}"
+from throwaway_db import URL, throwaway_database  # noqa: E402
+
 os.environ.update({
     "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    "DATABASE_URL": ADMIN.rsplit("/", 1)[0] + "/" + NAME,
+    "DATABASE_URL": URL,
     "CELERY_BROKER_URL": "",
     "DJANGO_LOG_LEVEL": "WARNING",
 })
@@ -56,16 +53,8 @@ def main():
     parser.add_argument("--engagements", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{NAME}"')
-    try:
+    with throwaway_database():
         run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
 
 
 def run(args):
