@@ -132,12 +132,23 @@ class CriterionForm(forms.ModelForm):
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("link", "Link"), ("file", "File"), ("note", "Note"),
-                                      ("change", "Approved production change")])
+    # Optional: left out, the kind follows from what was filled (services.evidence_kind).
+    kind = forms.ChoiceField(required=False, choices=[
+        ("", "From what you fill in"), ("link", "Link"), ("file", "File"), ("note", "Note"),
+        ("change", "Approved production change")])
     change_request = forms.IntegerField(required=False)
     url = forms.URLField(required=False, label="Link", assume_scheme="https")
     file = forms.FileField(required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CriterionPanelForm(forms.Form):
+    """A criterion's one panel: evidence (a file, a link, a note) and, optionally, a verdict."""
+    status = forms.ChoiceField(required=False, choices=[
+        ("", "Attach only"), ("met", "Met"), ("not_met", "Not met"), ("open", "Open")])
+    file = forms.FileField(required=False)
+    url = forms.URLField(required=False, label="Link", assume_scheme="https", max_length=500)
+    note = forms.CharField(required=False, max_length=2000)
 
 
 class VerifyForm(forms.Form):

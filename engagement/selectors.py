@@ -102,10 +102,49 @@ def approvals_inbox(*, user):
 def ladder_for_page(*, engagement):
     """Milestones with criteria, evidence, deliverables and their acceptance requests: a fixed
     number of queries whatever the ladder's size."""
-    from .models import AcceptanceCriterion, Evidence, Milestone
+    from .models import Milestone
+
+    return _prepared_milestones(Milestone.objects.filter(engagement=engagement),
+                                engagement_ids=[engagement.pk])
+
+
+def this_week(*, user, today):
+    """The week's work across the user's engagements under way: open milestones of the current
+    and next two weeks (overdue ones included), by due date, then the later ones. Each is
+    prepared as on the ladder, with its engagement's approved changes; a fixed number of
+    queries whatever the number of engagements."""
+    from .models import ChangeRequest, Milestone
+
+    engagements = Engagement.objects.visible_to(user).filter(
+        status__in=[Engagement.Status.ACTIVE, Engagement.Status.TRANSITION])
+    milestones = _prepared_milestones(
+        Milestone.objects.filter(engagement__in=engagements.values("pk"))
+        .exclude(status=Milestone.Status.ACCEPTED)
+        .select_related("engagement__client", "engagement__vendor"),
+        engagement_ids=engagements.values("pk"))
+    changes = {}
+    for change in ChangeRequest.objects.filter(engagement__in=engagements.values("pk"),
+                                               status="approved"):
+        changes.setdefault(change.engagement_id, []).append(change)
+    for m in milestones:
+        m.approved_changes = changes.get(m.engagement_id, [])
+    current = [m for m in milestones if m.is_current(today)]
+    # Grouped by engagement, the engagement with the earliest due date first.
+    first_due = {}
+    for m in current:
+        first_due[m.engagement_id] = min(m.due_date, first_due.get(m.engagement_id, m.due_date))
+    current.sort(key=lambda m: (first_due[m.engagement_id], m.engagement.title,
+                                m.engagement_id, m.due_date, m.position))
+    later = sorted((m for m in milestones if not m.is_current(today)),
+                   key=lambda m: (m.start_date, m.engagement.title, m.position))
+    return current, later
+
+
+def _prepared_milestones(queryset, *, engagement_ids):
+    from .models import AcceptanceCriterion, Evidence
 
     milestones = list(
-        Milestone.objects.filter(engagement=engagement)
+        queryset
         .select_related("engagement")
         .prefetch_related(
             Prefetch(
@@ -119,7 +158,8 @@ def ladder_for_page(*, engagement):
         )
     )
     requests = (
-        ApprovalRequest.objects.filter(engagement=engagement, subject_type="engagement.milestone",
+        ApprovalRequest.objects.filter(engagement__in=engagement_ids,
+                                       subject_type="engagement.milestone",
                                        kind=ApprovalRequest.Kind.MILESTONE_ACCEPTANCE)
         .exclude(status=ApprovalRequest.Status.CANCELLED)
         .select_related("requested_by")

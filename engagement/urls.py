@@ -12,6 +12,7 @@ C = E + "criteria/<int:criterion_pk>/"
 urlpatterns = [
     path("", views.engagement_list, name="list"),
     path("new/", views.engagement_create, name="create"),
+    path("this-week/", ladder.this_week, name="this_week"),
     path(E, views.engagement_detail, name="detail"),
     path(E + "edit/", views.engagement_edit, name="edit"),
     path(E + "transition/", views.engagement_transition, name="transition"),
@@ -32,6 +33,7 @@ urlpatterns = [
     path(M + "deliverables/", ladder.deliverable_add, name="deliverable_add"),
     path(C + "verify/", ladder.criterion_verify, name="criterion_verify"),
     path(C + "evidence/", ladder.evidence_add, name="evidence_add"),
+    path(C + "record/", ladder.criterion_record, name="criterion_record"),
     path(C + "remove/", ladder.criterion_remove, name="criterion_remove"),
     path(C + "edit/", ladder.criterion_edit, name="criterion_edit"),
     path(E + "evidence/<int:evidence_pk>/remove/", ladder.evidence_remove,

@@ -92,6 +92,15 @@ class Milestone(CleanTextMixin, models.Model):
     def due_date(self):
         return self.engagement.start_date + dt.timedelta(weeks=self.end_week, days=-1)
 
+    # "This week" covers the current week and the next two.
+    WEEKS_AHEAD = 2
+
+    def is_current(self, today):
+        """Open work of the current and next two weeks, overdue work included: the week's
+        update. Accepted milestones and those starting later are shown collapsed."""
+        return (self.status != self.Status.ACCEPTED
+                and self.start_week <= self.engagement.week_of(today) + self.WEEKS_AHEAD)
+
     @property
     def internally_run(self):
         return self.ownership_mode in INTERNALLY_RUN

@@ -15,6 +15,7 @@ from .changes import change_request_open
 from .criteria import (
     check_upload,
     criterion_add,
+    criterion_record,
     criterion_remove,
     criterion_update,
     criterion_verify,
@@ -25,6 +26,7 @@ from .criteria import (
     deliverable_update,
     deliverable_waive,
     evidence_add,
+    evidence_kind,
     evidence_remove,
     evidence_update,
 )
@@ -41,6 +43,7 @@ from .engagements import (
 )
 from .ladder import (
     MILESTONE_TRANSITIONS,
+    accepted_rehearsals,
     ladder_generate,
     ladder_warnings,
     milestone_create,
@@ -54,10 +57,12 @@ from .ladder import (
 from .raci import raci_problems, raci_save, raci_seed, raci_template, raci_warnings
 
 __all__ = [
+    "accepted_rehearsals",
     "approval_cancel", "approval_keys_revalidate", "approval_decide", "approval_request_open",
     "approval_reset", "change_request_open",
     "keys_needed", "register_approval_handler", "criterion_add", "criterion_update",
-    "check_upload", "criterion_verify", "deliverable_add", "evidence_add", "criterion_remove",
+    "check_upload", "criterion_record", "criterion_verify", "evidence_kind", "deliverable_add",
+    "evidence_add", "criterion_remove",
     "deliverable_remove", "evidence_remove", "deliverable_accept",
     "deliverable_waive", "deliverable_session_log", "deliverable_update", "evidence_update",
     "ENGAGEMENT_TRANSITIONS",

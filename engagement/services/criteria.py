@@ -132,9 +132,13 @@ def _check_upload(upload):
 
 
 @transaction.atomic
-def evidence_add(*, actor, criterion, kind, url="", file=None, note="", change_request=None):
-    """Attach a link, a file or a note. Anyone on either side may add evidence."""
+def evidence_add(*, actor, criterion, kind="", url="", file=None, note="", change_request=None):
+    """Attach a link, a file or a note. Anyone on either side may add evidence. Without a
+    kind, the kind follows from what was given (`evidence_kind`)."""
     require(actor, "engagement.add_evidence", criterion.milestone)
+    kind = kind or evidence_kind(file=file, url=url, note=note, change_request=change_request)
+    if kind is None:
+        raise DomainError(NOTHING_GIVEN, rule="invalid_field", field="file")
     milestone = lock(criterion.milestone)
     _open_for_changes(milestone)
     evidence = Evidence(criterion=criterion, kind=kind, url=url, note=note, added_by=actor)
@@ -161,6 +165,57 @@ def evidence_add(*, actor, criterion, kind, url="", file=None, note="", change_r
                  obj=evidence, after={"criterion": criterion.pk, "kind": kind,
                                       "name": str(evidence)[:200]})
     return evidence
+
+
+NOTHING_GIVEN = "Choose a file, paste a link or write a note."
+
+
+def evidence_kind(*, file=None, url="", note="", change_request=None):
+    """The kind of evidence follows from what was filled: a file, else a link, else an approved
+    change, else a note. None when nothing was given."""
+    if file is not None:
+        return Evidence.Kind.FILE
+    if url and url.strip():
+        return Evidence.Kind.LINK
+    if change_request is not None:
+        return Evidence.Kind.CHANGE
+    if note and note.strip():
+        return Evidence.Kind.NOTE
+    return None
+
+
+@transaction.atomic
+def criterion_record(*, actor, criterion, status="", file=None, url="", note=""):
+    """One submit of a criterion's panel: attach what was given (a file and/or a link) as
+    evidence and, with a status, verify the criterion in the same transaction.
+
+    Without a status this only attaches evidence; a note alone then becomes note evidence.
+    With a status the note says how it was verified (or why it is not met). Either everything
+    is recorded or nothing is."""
+    url, note = (url or "").strip(), (note or "").strip()
+    if status:
+        # Refuse before anything is stored, so a refused verification leaves no evidence.
+        require(actor, "engagement.verify_criterion", criterion)
+        if file is None and not url and not note and status == CS.MET \
+                and not criterion.evidence.exists():
+            raise DomainError("Attach a file, paste a link or write how it was verified.",
+                              rule="evidence_required", field="note")
+    elif evidence_kind(file=file, url=url, note=note) is None:
+        raise DomainError(NOTHING_GIVEN, rule="invalid_field", field="file")
+    added = []
+    if file is not None:
+        added.append(evidence_add(actor=actor, criterion=criterion, kind=Evidence.Kind.FILE,
+                                  file=file, note="" if status else note))
+    if url:
+        added.append(evidence_add(actor=actor, criterion=criterion, kind=Evidence.Kind.LINK,
+                                  url=url, note="" if status or file is not None else note))
+    if not status:
+        if not added:
+            added.append(evidence_add(actor=actor, criterion=criterion,
+                                      kind=Evidence.Kind.NOTE, note=note))
+        return added
+    criterion_verify(actor=actor, criterion=criterion, status=status, note=note)
+    return added
 
 
 @transaction.atomic

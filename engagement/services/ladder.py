@@ -258,15 +258,24 @@ REHEARSAL_RULE = (
     "a runbook checklist).")
 
 
-def rehearsal_proven(milestone):
-    """Whether an accepted rehearsal retrain before this go-live proves the internal team did
-    it (a label is not enough: who performed and verified every criterion, and the evidence)."""
-    engagement = milestone.engagement
-    rehearsals = Milestone.objects.filter(
-        engagement_id=milestone.engagement_id, kind=Milestone.Kind.REHEARSAL_RETRAIN,
+def accepted_rehearsals(engagement_ids):
+    """The accepted, internally run rehearsal retrains of these engagements with what proves
+    them, in three queries: pass them to `rehearsal_proven` when checking many go-lives."""
+    return Milestone.objects.filter(
+        engagement_id__in=engagement_ids, kind=Milestone.Kind.REHEARSAL_RETRAIN,
         status=MS.ACCEPTED, ownership_mode__in=list(INTERNALLY_RUN),
-        position__lt=milestone.position,
     ).prefetch_related("criteria__evidence", "criteria__verified_by")
+
+
+def rehearsal_proven(milestone, rehearsals=None):
+    """Whether an accepted rehearsal retrain before this go-live proves the internal team did
+    it (a label is not enough: who performed and verified every criterion, and the evidence).
+    `rehearsals`, from `accepted_rehearsals`, saves the queries when many are checked."""
+    engagement = milestone.engagement
+    if rehearsals is None:
+        rehearsals = accepted_rehearsals([milestone.engagement_id])
+    rehearsals = [r for r in rehearsals if r.engagement_id == milestone.engagement_id
+                  and r.position < milestone.position]
     for rehearsal in rehearsals:
         criteria = list(rehearsal.criteria.all())
         if criteria and all(
@@ -280,21 +289,21 @@ def rehearsal_proven(milestone):
     return False
 
 
-def go_live_problem(milestone):
+def go_live_problem(milestone, rehearsals=None):
     """The go-live milestone waits for a rehearsal retrain the internal team did."""
-    if milestone.kind != Milestone.Kind.GO_LIVE or rehearsal_proven(milestone):
+    if milestone.kind != Milestone.Kind.GO_LIVE or rehearsal_proven(milestone, rehearsals):
         return None
     return REHEARSAL_RULE
 
 
-def submit_problems(milestone, criteria):
+def submit_problems(milestone, criteria, rehearsals=None):
     problems = []
     if not criteria:
         problems.append("Add at least one acceptance criterion before submitting.")
     open_ones = [c for c in criteria if c.status != AcceptanceCriterion.Status.MET]
     if open_ones:
         problems.append(f"{len(open_ones)} of {len(criteria)} acceptance criteria are not met yet.")
-    problem = go_live_problem(milestone)
+    problem = go_live_problem(milestone, rehearsals)
     if problem:
         problems.append(problem)
     return problems

@@ -1,6 +1,8 @@
 """The ladder page and every action on it. Each action answers htmx with the updated milestone
 card (plus the timeline and warnings, out of band) and plain posts with a redirect."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from common.inputs import parse_id
 from .. import selectors, services
 from ..forms import (
     CriterionForm,
+    CriterionPanelForm,
     DeliverableForm,
     EvidenceForm,
     LadderGenerateForm,
@@ -23,7 +26,7 @@ from ..forms import (
     MilestoneTransitionForm,
     VerifyForm,
 )
-from ..models import OwnershipMode
+from ..models import Milestone, OwnershipMode
 
 ROW_HEIGHT, LABEL_WIDTH, TOP = 30, 250, 34
 
@@ -61,17 +64,9 @@ def _ladder_context(request, engagement):
     for pk, message in warnings:
         by_milestone.setdefault(pk, []).append(message)
     for m in milestones:
+        m.collapsed = not m.is_current(today)
         m.warnings = by_milestone.get(m.pk, [])
-        criteria = list(m.criteria.all())
-        m.submit_problems = services.submit_problems(m, criteria)
-        m.met_count = sum(c.status == "met" for c in criteria)
-        req = m.acceptance_request
-        m.keys = None
-        if req:
-            current = req.current_keys(req.approvals.all())
-            m.keys = {"request": req, "current": current,
-                      "slots": (current + [None, None])[:2] if req.status == "open" else current,
-                      "needed": services.keys_needed(req, current)}
+    _prepare_cards(milestones)
     return {
         "engagement": engagement, "milestones": milestones, "tab": "ladder",
         "week": engagement.week_of(today), "timeline": timeline(engagement, milestones, today),
@@ -86,38 +81,86 @@ def _ladder_context(request, engagement):
     }
 
 
+def _prepare_cards(milestones, rehearsals=None):
+    """What each milestone card shows beyond its rows: what blocks submitting, the count of
+    met criteria and the two keys of its acceptance request."""
+    for m in milestones:
+        criteria = list(m.criteria.all())
+        m.submit_problems = services.submit_problems(m, criteria, rehearsals)
+        m.met_count = sum(c.status == "met" for c in criteria)
+        req = m.acceptance_request
+        m.keys = None
+        if req:
+            current = req.current_keys(req.approvals.all())
+            m.keys = {"request": req, "current": current,
+                      "slots": (current + [None, None])[:2] if req.status == "open" else current,
+                      "needed": services.keys_needed(req, current)}
+
+
+@login_required
+def this_week(request):
+    """The program manager's week across engagements: the open milestones of the current and
+    next two weeks, each a full card whose actions answer in place; later ones listed."""
+    today = timezone.localdate()
+    current, later = selectors.this_week(user=request.user, today=today)
+    go_lives = {m.engagement_id for m in current if m.kind == "go_live"}
+    _prepare_cards(current, list(services.accepted_rehearsals(go_lives)) if go_lives else [])
+    for m in current:
+        m.collapsed, m.warnings = False, []
+    return render(request, "engagement/this_week.html", {
+        "current": current, "later": later, "today": today, "nav": "week",
+        "until": today + dt.timedelta(weeks=Milestone.WEEKS_AHEAD),
+        "ownership_modes": OwnershipMode, "criterion_form": CriterionForm(),
+        "deliverable_form": DeliverableForm(),
+    })
+
+
 @login_required
 def ladder(request, pk):
     engagement = selectors.engagement_get(user=request.user, pk=pk)
     return render(request, "engagement/ladder.html", _ladder_context(request, engagement))
 
 
-def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflict=None):
-    """htmx: the milestone card and the ladder summary; otherwise a redirect with a message."""
+def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflict=None,
+            criterion=None):
+    """htmx: the milestone card (with the message inside the criterion acted on, when there is
+    one) and, on the ladder page, the ladder summary; otherwise a redirect with a message."""
+    if error and criterion is not None and request.FILES:
+        error += " The chosen file was not kept: choose it again."
     if request.headers.get("HX-Request"):
         context = _ladder_context(request, engagement)
         card = next((m for m in context["milestones"] if m.pk == milestone_pk), None)
-        context.update({"m": card, "card_error": error, "card_done": done,
-                        "conflict": conflict, "oob": True})
+        context.update({
+            "m": card, "card_error": error if criterion is None else None,
+            "card_done": done if criterion is None else None, "conflict": conflict,
+            "oob": request.POST.get("view") != "week",
+            "acted_on": criterion.pk if criterion is not None else None,
+            "criterion_error": error if criterion is not None else None,
+            "criterion_done": done if criterion is not None else None,
+            # What was typed comes back into the panel when it was refused.
+            "typed": {"url": request.POST.get("url", ""), "note": request.POST.get("note", "")}
+            if error else {}})
         return render(request, "engagement/_milestone_response.html", context)
     if error:
         messages.error(request, error)
     elif done:
         messages.success(request, done)
-    anchor = f"#m-{milestone_pk}" if milestone_pk else ""
+    anchor = f"#c-{criterion.pk}" if criterion is not None else (
+        f"#m-{milestone_pk}" if milestone_pk else "")
     return redirect(reverse("engagement:ladder", kwargs={"pk": engagement.pk}) + anchor)
 
 
-def _card_action(request, engagement, milestone_pk, form, call, done):
+def _card_action(request, engagement, milestone_pk, form, call, done, criterion=None):
     """Validate `form`, call the service with its data, answer with the updated card."""
     if not form.is_valid():
-        return _answer(request, engagement, milestone_pk, error=_form_error(form))
+        return _answer(request, engagement, milestone_pk, error=_form_error(form),
+                       criterion=criterion)
     try:
         call(**form.cleaned_data)
     except DomainError as exc:
-        return _answer(request, engagement, milestone_pk, error=exc.message)
+        return _answer(request, engagement, milestone_pk, error=exc.message, criterion=criterion)
     return _answer(request, engagement, milestone_pk,
-                   done=done(form.cleaned_data) if callable(done) else done)
+                   done=done(form.cleaned_data) if callable(done) else done, criterion=criterion)
 
 
 def _form_error(form):
@@ -244,7 +287,15 @@ def criterion_verify(request, pk, criterion_pk):
     return _card_action(request, c.milestone.engagement, c.milestone_id, VerifyForm(request.POST),
                         lambda **data: services.criterion_verify(actor=request.user,
                                                                  criterion=c, **data),
-                        lambda data: f"Criterion marked {labels[data['status']].lower()}.")
+                        lambda data: f"Criterion marked {labels[data['status']].lower()}.",
+                        criterion=c)
+
+
+def _evidence_add(request, criterion, *, kind, change_request, **data):
+    change = selectors.approved_change(engagement=criterion.milestone.engagement,
+                                       pk=change_request)
+    return services.evidence_add(actor=request.user, criterion=criterion, kind=kind,
+                                 change_request=change, **data)
 
 
 @login_required
@@ -253,12 +304,24 @@ def evidence_add(request, pk, criterion_pk):
     c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
     return _card_action(request, c.milestone.engagement, c.milestone_id,
                         EvidenceForm(request.POST, request.FILES),
-                        lambda **data: services.evidence_add(
-                            actor=request.user, criterion=c,
-                            **{**data, "change_request": selectors.approved_change(
-                                engagement=c.milestone.engagement,
-                                pk=data.get("change_request"))}),
-                        "Evidence attached.")
+                        lambda **data: _evidence_add(request, c, **data),
+                        "Evidence attached.", criterion=c)
+
+
+RECORDED = {"": "Evidence attached.", "met": "Criterion marked met.",
+            "not_met": "Criterion marked not met.", "open": "Criterion reopened."}
+
+
+@login_required
+@require_POST
+def criterion_record(request, pk, criterion_pk):
+    """The criterion's one panel: evidence and verdict in one submit."""
+    c = selectors.criterion_get(user=request.user, engagement_pk=pk, pk=criterion_pk)
+    return _card_action(request, c.milestone.engagement, c.milestone_id,
+                        CriterionPanelForm(request.POST, request.FILES),
+                        lambda **data: services.criterion_record(actor=request.user,
+                                                                 criterion=c, **data),
+                        lambda data: RECORDED[data["status"]], criterion=c)
 
 
 def _card_call(request, engagement, milestone_pk, call, done):

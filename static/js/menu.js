@@ -8,3 +8,20 @@ document.addEventListener("click", function (event) {
   button.setAttribute("aria-expanded", String(open));
   document.getElementById(button.getAttribute("aria-controls")).classList.toggle("open", open);
 });
+
+// A link to a milestone or criterion (#m-12, #c-40) opens the collapsed card it points into.
+(function () {
+  function reveal() {
+    if (!location.hash) return;
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target) return;
+    const body = target.querySelector(":scope > details.milestone-body");
+    if (body) body.open = true;
+    for (let el = target.parentElement; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") el.open = true;
+    }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", reveal);
+  document.addEventListener("DOMContentLoaded", reveal);
+})();

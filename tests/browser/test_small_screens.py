@@ -24,7 +24,8 @@ def test_main_pages_fit_a_phone(page, people, engagement):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, "pm")
     e = engagement.pk
-    for url in ("/portfolio/", "/engagements/", f"/engagements/{e}/", f"/engagements/{e}/ladder/",
+    for url in ("/portfolio/", "/engagements/", "/engagements/this-week/",
+                f"/engagements/{e}/", f"/engagements/{e}/ladder/",
                 f"/engagements/{e}/raci/", f"/engagements/{e}/payments/",
                 f"/engagements/{e}/kpis/", f"/engagements/{e}/drills/",
                 f"/engagements/{e}/competency/", f"/engagements/{e}/sows/{sow.pk}/",
@@ -54,4 +55,27 @@ def test_list_and_payments_tables_become_cards_on_a_phone(page, people, engageme
     expect(cell).to_be_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('table.cards tr')).display"
                          ) == "block"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_raci_and_knowledge_transfer_become_cards_on_a_phone(page, people, engagement):
+    ladder = engagement_services.ladder_generate(actor=people["pm"], engagement=engagement)
+    engagement_services.raci_seed(actor=people["pm"], engagement=engagement)
+    with_kt = next(m for m in ladder if m.deliverables.exists())
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "pm")
+    page.goto(f"/engagements/{engagement.pk}/raci/")
+    row = page.locator("table.raci tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "grid"
+    # every cell says which workstream and phase it is, and nothing scrolls sideways
+    assert row.locator("td").first.evaluate(
+        "td => getComputedStyle(td, '::before').content").startswith('"Data')
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator("table.raci")
+    assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
+    expect(page.get_by_role("button", name="Save RACI")).to_be_visible()
+
+    page.goto(f"/engagements/{engagement.pk}/ladder/#m-{with_kt.pk}")
+    kt = page.locator(f"#m-{with_kt.pk} table.cards")
+    assert kt.locator("tr").last.evaluate("r => getComputedStyle(r).display") == "block"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
