@@ -3,7 +3,6 @@ service call; rendering and checking come from `sow_evaluate`."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.messages import get_messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ConflictError, DomainError
 from common.inputs import parse_id
+from common.placed import placed_messages
 from engagement import selectors as engagement_selectors
 from engagement.services import keys_needed
 from engagement.views import apply_domain_error
@@ -115,11 +115,7 @@ def _editor_context(request, sow, keep=None, freeze_error=None, justification=""
     _mark_findings(rendered)
     # Messages about one section are shown in that section (where the user acted), not at
     # the top of the page; base.html leaves them out.
-    placed = {}
-    for message in get_messages(request):
-        tag = next((t for t in message.extra_tags.split() if t.startswith("at:section-")), "")
-        if tag:
-            placed.setdefault(tag.removeprefix("at:section-"), []).append(message)
+    placed = placed_messages(request, "section-")
     for r in rendered:
         r.messages = placed.get(str(r.section.pk), [])
     present = {r.key for r in rendered}

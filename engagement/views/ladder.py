@@ -2,6 +2,7 @@
 card (plus the timeline and warnings, out of band) and plain posts with a redirect."""
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ConflictError, DomainError
 from common.inputs import parse_id
+from common.placed import place, placed_messages
 
 from .. import selectors, services
 from ..forms import (
@@ -66,7 +68,7 @@ def _ladder_context(request, engagement):
     for m in milestones:
         m.collapsed = not m.is_current(today)
         m.warnings = by_milestone.get(m.pk, [])
-    _prepare_cards(milestones)
+    _prepare_cards(milestones, placed=placed_messages(request))
     return {
         "engagement": engagement, "milestones": milestones, "tab": "ladder",
         "week": engagement.week_of(today), "timeline": timeline(engagement, milestones, today),
@@ -81,11 +83,18 @@ def _ladder_context(request, engagement):
     }
 
 
-def _prepare_cards(milestones, rehearsals=None):
+def _prepare_cards(milestones, rehearsals=None, placed=None):
     """What each milestone card shows beyond its rows: what blocks submitting, the count of
-    met criteria and the two keys of its acceptance request."""
+    met criteria, the two keys of its acceptance request and the messages placed on it or on
+    one of its criteria after a plain post."""
+    placed = placed or {}
     for m in milestones:
         criteria = list(m.criteria.all())
+        m.placed = placed.get(f"m-{m.pk}", [])
+        for c in criteria:
+            c.placed = placed.get(f"c-{c.pk}", [])
+        if m.placed or any(c.placed for c in criteria):
+            m.collapsed = False
         m.submit_problems = services.submit_problems(m, criteria, rehearsals)
         m.met_count = sum(c.status == "met" for c in criteria)
         req = m.acceptance_request
@@ -104,9 +113,10 @@ def this_week(request):
     today = timezone.localdate()
     current, later = selectors.this_week(user=request.user, today=today)
     go_lives = {m.engagement_id for m in current if m.kind == "go_live"}
-    _prepare_cards(current, list(services.accepted_rehearsals(go_lives)) if go_lives else [])
     for m in current:
         m.collapsed, m.warnings = False, []
+    _prepare_cards(current, list(services.accepted_rehearsals(go_lives)) if go_lives else [],
+                   placed=placed_messages(request))
     return render(request, "engagement/this_week.html", {
         "current": current, "later": later, "today": today, "nav": "week",
         "until": today + dt.timedelta(weeks=Milestone.WEEKS_AHEAD),
@@ -133,7 +143,7 @@ def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflic
         context.update({
             "m": card, "card_error": error if criterion is None else None,
             "card_done": done if criterion is None else None, "conflict": conflict,
-            "oob": request.POST.get("view") != "week",
+            "oob": not _from_week(request),
             "acted_on": criterion.pk if criterion is not None else None,
             "criterion_error": error if criterion is not None else None,
             "criterion_done": done if criterion is not None else None,
@@ -141,13 +151,25 @@ def _answer(request, engagement, milestone_pk, *, error=None, done=None, conflic
             "typed": {"url": request.POST.get("url", ""), "note": request.POST.get("note", "")}
             if error else {}})
         return render(request, "engagement/_milestone_response.html", context)
+    # A plain post: back to the page it came from, with the message placed inside the
+    # criterion or card acted on (common.placed), not at the top of a long page.
+    anchor = f"c-{criterion.pk}" if criterion is not None else (
+        f"m-{milestone_pk}" if milestone_pk else "")
     if error:
-        messages.error(request, error)
+        messages.error(request, error, extra_tags=place(anchor) if anchor else "")
     elif done:
-        messages.success(request, done)
-    anchor = f"#c-{criterion.pk}" if criterion is not None else (
-        f"#m-{milestone_pk}" if milestone_pk else "")
-    return redirect(reverse("engagement:ladder", kwargs={"pk": engagement.pk}) + anchor)
+        messages.success(request, done, extra_tags=place(anchor) if anchor else "")
+    page = (reverse("engagement:this_week") if _from_week(request)
+            else reverse("engagement:ladder", kwargs={"pk": engagement.pk}))
+    return redirect(page + (f"#{anchor}" if anchor else ""))
+
+
+def _from_week(request):
+    """Whether the action was taken on the "This week" page: htmx says so (hx-vals), a plain
+    post by its same-origin Referer."""
+    if request.POST.get("view") == "week":
+        return True
+    return urlsplit(request.META.get("HTTP_REFERER", "")).path == reverse("engagement:this_week")
 
 
 def _card_action(request, engagement, milestone_pk, form, call, done, criterion=None):

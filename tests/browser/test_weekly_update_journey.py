@@ -54,6 +54,8 @@ def test_weekly_update_takes_at_most_six_clicks(page, people, week_milestone, tm
     first, second = week_milestone.criteria.order_by("position")
     clicks = Clicks()
 
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     log_in(page, "pm")
     clicks.click(page.get_by_role("navigation", name="Main").get_by_role("link",
                                                                          name="This week"))
@@ -80,6 +82,7 @@ def test_weekly_update_takes_at_most_six_clicks(page, people, week_milestone, tm
     expect(card.get_by_role("status")).to_contain_text("two keys needed")
 
     assert clicks.count <= MAX_CLICKS, clicks.count
+    assert not errors, errors  # no CSP refusal or script error on any swap
     m = Milestone.objects.get(pk=week_milestone.pk)
     assert m.status == "submitted"
     assert sorted(m.criteria.values_list("status", flat=True)) == ["met", "met"]
@@ -92,6 +95,7 @@ def test_a_refused_mark_shows_its_error_inside_the_criterion(page, people, week_
     log_in(page, "pm")
     page.goto("/engagements/this-week/")
     item = page.locator(f"#c-{first.pk}")
+    item.locator("summary", has_text="Mark met").click()  # not started: the panel is closed
     item.get_by_label("Link").fill("https://ci.example.com/run/3")
     item.get_by_role("button", name="Mark not met").click()
     alert = page.locator(f"#c-{first.pk}").get_by_role("alert")
@@ -102,3 +106,46 @@ def test_a_refused_mark_shows_its_error_inside_the_criterion(page, people, week_
     expect(page.locator(f"#c-{first.pk}").get_by_label("Link")).to_have_value(
         "https://ci.example.com/run/3")
     assert not first.evidence.exists()
+
+
+def test_the_sticky_footer_never_hides_the_focused_control(page, people, week_milestone):
+    """Tabbing through a long card: each focused control stays above the card's footer."""
+    services.milestone_transition(actor=people["pm"], milestone=week_milestone,
+                                  to="in_progress")
+    page.set_viewport_size({"width": 1280, "height": 600})
+    log_in(page, "pm")
+    page.goto("/engagements/this-week/")
+    footer = page.locator(f"#m-{week_milestone.pk} footer.milestone-next")
+    page.locator(f"#m-{week_milestone.pk} h3").click()
+    hidden = []
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        box = page.evaluate("""() => { const r = document.activeElement.getBoundingClientRect();
+                                       return [r.top, r.bottom, document.activeElement.outerHTML.slice(0, 80)]; }""")
+        foot = footer.bounding_box()
+        if foot and box[1] > foot["y"] + 1 and box[0] < foot["y"] + foot["height"]:
+            if not footer.evaluate("(f, el) => f.contains(document.activeElement)", None):
+                hidden.append(box[2])
+    assert not hidden, hidden
+
+
+def test_without_javascript_the_message_lands_in_the_criterion(browser, live_server, people,
+                                                               week_milestone):
+    services.milestone_transition(actor=people["pm"], milestone=week_milestone,
+                                  to="in_progress")
+    first = week_milestone.criteria.order_by("position").first()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False,
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, "pm")
+        page.goto("/engagements/this-week/")
+        page.locator(f"#c-{first.pk}").get_by_role("button", name="Mark met").click()
+        # Back on the page it came from, at the criterion, with the refusal inside it.
+        assert page.url.endswith(f"/engagements/this-week/#c-{first.pk}")
+        alert = page.locator(f"#c-{first.pk}").get_by_role("alert")
+        expect(alert).to_contain_text("Attach a file, paste a link or write how it was verified.")
+        expect(alert).to_be_in_viewport()
+        expect(page.locator("main > .messages")).not_to_contain_text("Attach a file")
+    finally:
+        context.close()

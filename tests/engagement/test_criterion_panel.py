@@ -160,3 +160,16 @@ def test_vendor_sees_attach_evidence_not_mark_met_on_internal_work(client, peopl
     body = client.get(f"/engagements/{engagement.pk}/ladder/").content.decode()
     part = criterion_html(body, c)
     assert "Attach evidence" in part and "Mark met" not in part
+
+
+def test_plain_post_lands_on_the_criterion_with_its_message_there(client, people, engagement,
+                                                                  milestone):
+    c = internal(milestone)
+    client.force_login(people["pm"])
+    response = client.post(f"/engagements/{engagement.pk}/criteria/{c.pk}/record/",
+                           {"status": "met", "note": "Seen at the demo"}, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/ladder/#c-{c.pk}")
+    body = response.content.decode()
+    top = body[:body.index('id="milestone-cards"')]
+    assert "Criterion marked met." not in top  # not at the top of a long page
+    assert "Criterion marked met." in criterion_html(body, c)
