@@ -120,8 +120,9 @@ def test_the_sticky_footer_never_hides_the_focused_control(page, people, week_mi
     hidden = []
     for _ in range(25):
         page.keyboard.press("Tab")
-        box = page.evaluate("""() => { const r = document.activeElement.getBoundingClientRect();
-                                       return [r.top, r.bottom, document.activeElement.outerHTML.slice(0, 80)]; }""")
+        box = page.evaluate("""() => {
+            const el = document.activeElement, r = el.getBoundingClientRect();
+            return [r.top, r.bottom, el.outerHTML.slice(0, 80)]; }""")
         foot = footer.bounding_box()
         if foot and box[1] > foot["y"] + 1 and box[0] < foot["y"] + foot["height"]:
             if not footer.evaluate("(f, el) => f.contains(document.activeElement)", None):
