@@ -131,3 +131,23 @@ def _whole(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+
+def contracts(*, user):
+    """Approved and signed versions the user can see, for the Contracts page, each with its
+    live final-PDF job's status, SHA-256 and size (one query): without their HTML and source
+    (each is tens of KB), newest version of each SOW first."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import RenderJob
+
+    job = RenderJob.objects.filter(sow_version=OuterRef("pk"), variant=RenderJob.Variant.FINAL
+                                   ).exclude(status=RenderJob.Status.FAILED)
+    return (versions_visible(user=user).filter(status__in=["approved", "signed"])
+            .select_related(None).select_related("sow__engagement")
+            .only("pk", "number", "sha256", "status", "signed_on", "created_at", "sow_id",
+                  "sow__title", "sow__engagement_id", "sow__engagement__title")
+            .annotate(**{f"job_{f}": Subquery(job.values(f)[:1])
+                         for f in ("status", "sha256", "size")})
+            .order_by("sow__engagement__title", "sow_id", "-number"))
