@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--large", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--only", default="", help="comma-separated case-name prefixes")
+    parser.add_argument("--profile", default="", help="a case name: print its cProfile")
     args = parser.parse_args()
     try:
         with throwaway_database():
@@ -208,6 +209,14 @@ def run(args):
             assert len(json.loads(body)["results"]) == 50
         print(f"{name:18} {len(ctx.captured_queries):3} statements, {len(body) / 1024:6.1f} KiB"
               f"  {cases[name][1]}")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [fetch(args.profile) for _ in range(args.repeat)])
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        return
     times = {name: [] for name in cases}
     for i in range(args.repeat):
         order = list(cases) if i % 2 == 0 else list(reversed(cases))

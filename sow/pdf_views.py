@@ -1,6 +1,5 @@
 """Contract PDF pages: generate, live status, download, thumbnail, and the Contracts list."""
 
-import io
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
 
-from . import selectors
+from . import downloads, selectors
 from .filtersets import ContractFilter
 from .models import SowVersion
 from .services import pdf as pdf_services
@@ -56,15 +55,19 @@ def _file_response(handle, *, filename, content_type, attachment):
 
 @login_required
 def pdf_download(request, pk, sow_pk, number):
-    version = _version(request, pk, sow_pk, number)
+    download = downloads.ready_job(user=request.user, engagement_pk=pk, sow_pk=sow_pk,
+                                   number=number)
     try:
-        job, data = pdf_services.verified_pdf(version=version)
+        if download is None:
+            # Not visible (404) or no finished PDF yet (the service says why), or it has
+            # just finished.
+            job, _ = pdf_services.verified_pdf(version=_version(request, pk, sow_pk, number))
+            download = downloads.from_job(job)
+        return downloads.response(download, user=request.user)
     except DomainError as exc:
         # The API answers 409 with the same rule; a person is taken to where it is generated.
         messages.error(request, exc.message)
         return redirect("sow:version", pk=pk, sow_pk=sow_pk, number=number)
-    return _file_response(io.BytesIO(data), filename=job.download_name,
-                          content_type="application/pdf", attachment=True)
 
 
 @login_required
