@@ -57,8 +57,7 @@ def bare(request):
 
     from engagement.models import Engagement
 
-    rows = list(Engagement.objects.visible_to(request.user).order_by("-created_at", "-id")
-                .values(*API_FIELDS)[:50])
+    rows = list(Engagement.objects.visible_to(request.user).values(*API_FIELDS)[:50])
     return JsonResponse({"results": rows}, json_dumps_params={"default": str})
 
 
@@ -215,6 +214,7 @@ def run(args):
 
         profile = cProfile.Profile()
         profile.runcall(lambda: [fetch(args.profile) for _ in range(args.repeat)])
+        profile.dump_stats("/tmp/bench-pages.prof")
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         return
     times = {name: [] for name in cases}
@@ -225,6 +225,24 @@ def run(args):
             start = time.perf_counter()
             fetch(name)
             times[name].append(time.perf_counter() - start)
+    if "editor-24" in cases:
+        # The editor's own work, without the HTTP round trip: the SOW check (sow/checks) and
+        # the rendering of the 24 clauses, where validation happens.
+        from sow.context import build_context
+        from sow.selectors import sow_sections
+        from sow.services.evaluation import render_sections, sow_evaluate
+
+        sections = sow_sections(sow=sow)
+        context = build_context(sow.engagement_id)
+        for name, fn in (("sow_evaluate-24", lambda: sow_evaluate(sow, sections)),
+                         ("render_sections-24", lambda: render_sections(sections, context))):
+            fn()
+            times[name] = []
+            for _ in range(args.repeat):
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     for name, value in med.items():
         print(f"median {name:18} {value:7.1f} ms")
