@@ -95,12 +95,15 @@ def contracts(request):
     page, filtered by engagement, signing and PDF status."""
     filters = ContractFilter(request.GET, queryset=selectors.contracts(user=request.user),
                              request=request)
-    page = Paginator(filters.qs, settings.OFFRAMP_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.contract_rows(filters.qs), settings.OFFRAMP_PAGE_SIZE).get_page(
+        request.GET.get("page"))
     versions = list(page.object_list)
     version_url, pdf_url = _url_pattern("sow:version"), _url_pattern("sow:pdf_download")
+    labels = dict(SowVersion.Status.choices)
     for v in versions:
-        ids = {"pk": v.sow.engagement_id, "sow_pk": v.sow_id, "number": v.number}
-        v.url, v.pdf_url = version_url.format(**ids), pdf_url.format(**ids)
+        ids = {"pk": v["sow__engagement_id"], "sow_pk": v["sow_id"], "number": v["number"]}
+        v["url"], v["pdf_url"] = version_url.format(**ids), pdf_url.format(**ids)
+        v["status_label"] = labels[v["status"]]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "sow/contracts.html", {
