@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from common.api import VersionedMixin
+from common.pagination import WindowCountPagination
 from engagement import selectors, services
 from engagement.filtersets import AuditEventFilter, EngagementFilter
 from engagement.models import ReadinessBaseline, StaffingAssignment
@@ -30,6 +31,7 @@ class EngagementViewSet(VersionedMixin, EngagementLadderMixin, mixins.ListModelM
 
     serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
+    pagination_class = WindowCountPagination
     permission_classes = [IsAuthenticated, RulesPermission]
     action_permissions = {"create": "engagement.add_engagement",
                           "partial_update": "engagement.change_engagement",
