@@ -115,17 +115,19 @@ def build(n, label, pdf):
 
 
 def editor_sow(engagement, leader):
-    """A draft SOW of 24 library clauses on the small portfolio's first engagement."""
+    """A draft SOW of the demo's 24 library clauses on the small portfolio's first
+    engagement (the SOW `make seed` builds, without its generated schedules)."""
     from sow import services
-    from sow.models import ClauseVersion, SowDocument, SowSection
+    from sow.management.commands.seed_demo import DEMO_SOW
+    from sow.models import SowDocument, SowSection
+    from sow.selectors import fix_clauses
 
     services.library_load()
-    published = list(ClauseVersion.objects.filter(status="published", clause__organisation=None)
-                     .order_by("clause__key", "-number").distinct("clause__key")[:24])
-    assert len(published) == 24, len(published)
+    versions = fix_clauses(DEMO_SOW)
+    assert len(versions) == 24, sorted(set(DEMO_SOW) - set(versions))
     sow = SowDocument.objects.create(engagement=engagement, title="Editor bench SOW")
-    SowSection.objects.bulk_create([SowSection(sow=sow, position=k + 1, clause_version=cv)
-                                    for k, cv in enumerate(published)])
+    SowSection.objects.bulk_create([SowSection(sow=sow, position=k + 1, clause_version=versions[key])
+                                    for k, key in enumerate(DEMO_SOW)])
     return sow
 
 
