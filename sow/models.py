@@ -277,9 +277,16 @@ class RenderJob(models.Model):
 
     @property
     def download_name(self):
+        version = self.sow_version
+        return self.file_name(engagement_title=version.sow.engagement.title,
+                              number=version.number, variant=self.variant)
+
+    @classmethod
+    def file_name(cls, *, engagement_title, number, variant):
+        """The name a download is saved under (from values, so a download need not load the
+        version, whose HTML and source are tens of KB)."""
         from django.utils.text import slugify
 
-        version = self.sow_version
-        title = slugify(version.sow.engagement.title)[:60] or "sow"
-        suffix = "" if self.variant == self.Variant.FINAL else "-draft"
-        return f"{title}-sow-v{version.number}{suffix}.pdf"
+        title = slugify(engagement_title)[:60] or "sow"
+        suffix = "" if variant == cls.Variant.FINAL else "-draft"
+        return f"{title}-sow-v{number}{suffix}.pdf"

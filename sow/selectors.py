@@ -131,3 +131,31 @@ def _whole(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+
+def contracts(*, user):
+    """Approved and signed versions the user can see, for the Contracts page, each with its
+    live final-PDF job's status, SHA-256 and size (one query): without their HTML and source
+    (each is tens of KB), newest version of each SOW first. Filter it, then read rows with
+    `contract_rows`."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import RenderJob
+
+    job = RenderJob.objects.filter(sow_version=OuterRef("pk"), variant=RenderJob.Variant.FINAL
+                                   ).exclude(status=RenderJob.Status.FAILED)
+    return (SowVersion.objects.visible_to(user).filter(status__in=["approved", "signed"])
+            .annotate(**{f"job_{f}": Subquery(job.values(f)[:1])
+                         for f in ("status", "sha256", "size")})
+            .order_by("sow__engagement__title", "sow_id", "-number"))
+
+
+CONTRACT_FIELDS = ("pk", "number", "sha256", "status", "signed_on", "created_at", "sow_id",
+                   "sow__title", "sow__engagement_id", "sow__engagement__title", "job_status",
+                   "job_sha256", "job_size")
+
+
+def contract_rows(versions):
+    """The page's rows as plain values (no model instances: the page only shows them)."""
+    return versions.values(*CONTRACT_FIELDS)

@@ -280,8 +280,33 @@ def _check_tree(ast, known_variables):
     return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
 
 
-def validate(source, known_variables):
-    """Parse and check a clause body; raise ClauseTemplateError listing every problem."""
+VALIDATED_MAX = 2048
+# (SHA-256 of a body, the variables it may use) -> its problems (empty: valid), beside the
+# compiled-template cache: a body is parsed and checked once per process, not on every
+# render of every SOW that pins it. Bounded; the oldest entries go first.
+_validated = {}
+
+
+def validate(source, known_variables, *, digest=None):
+    """Parse and check a clause body; raise ClauseTemplateError listing every problem.
+
+    The verdict is remembered per body text (by hash) and set of known variables."""
+    key = (digest or hashlib.sha256(source.encode()).hexdigest(), frozenset(known_variables))
+    problems = _validated.get(key)
+    if problems is None:
+        try:
+            _validate(source, key[1])
+            problems = ()
+        except ClauseTemplateError as exc:
+            problems = tuple(exc.problems)
+        _validated[key] = problems
+        while len(_validated) > VALIDATED_MAX:
+            _validated.pop(next(iter(_validated)))
+    if problems:
+        raise ClauseTemplateError(list(problems))
+
+
+def _validate(source, known_variables):
     if len(source) > MAX_SOURCE:
         raise ClauseTemplateError([TemplateProblem(None, f"The text is {len(source):,} "
                                    f"characters; the limit is {MAX_SOURCE:,}.")])
@@ -388,14 +413,24 @@ def _compiled(source_hash, source):
     return ENV.from_string(source)
 
 
-def render(source, context, *, known_variables=None):
-    """Render a clause body to sanitised HTML. Raises ClauseTemplateError on any problem."""
-    validate(source, known_variables if known_variables is not None else context.keys())
+def render(source, context, *, known_variables=None, validated=False):
+    """Render a clause body to sanitised HTML. Raises ClauseTemplateError on any problem.
+
+    `validated`: the body passed `validate` when it was saved (a published clause version),
+    so it is not checked again; one that no longer compiles is checked after all, so it
+    fails with its problems rather than an exception."""
     digest = hashlib.sha256(source.encode()).hexdigest()
+    known = known_variables if known_variables is not None else context.keys()
+    if not validated:
+        validate(source, known, digest=digest)
     if digest in _over_budget:
         # It ran out of budget before: refuse at once rather than spend the budget again.
         raise ClauseTemplateError([TemplateProblem(None, OVER_BUDGET)])
-    template = _compiled(digest, source)
+    try:
+        template = _compiled(digest, source)
+    except (TemplateSyntaxError, TemplateAssertionError):
+        validate(source, known, digest=digest)
+        raise
     deadline = time.monotonic() + TIME_LIMIT
     out, size = [], 0
     try:

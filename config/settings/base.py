@@ -7,6 +7,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.observability import logging_config
 
@@ -134,6 +135,18 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Contract PDF downloads: Django checks who may have the file and logs who took it; who
+# sends the bytes is configuration (sow/downloads.py). "" streams them from Django;
+# "X-Accel-Redirect" has nginx send them from the internal location at
+# OFFRAMP_SENDFILE_PREFIX (which maps to MEDIA_ROOT); "X-Sendfile" has Apache or lighttpd
+# send them from their path. A remote store (S3) redirects to a signed URL valid this long.
+OFFRAMP_SENDFILE_HEADER = env("OFFRAMP_SENDFILE_HEADER", default="")
+if OFFRAMP_SENDFILE_HEADER not in ("", "X-Accel-Redirect", "X-Sendfile"):
+    raise ImproperlyConfigured("OFFRAMP_SENDFILE_HEADER must be empty, X-Accel-Redirect or "
+                               f"X-Sendfile, not {OFFRAMP_SENDFILE_HEADER!r}")
+OFFRAMP_SENDFILE_PREFIX = env("OFFRAMP_SENDFILE_PREFIX", default="/protected-media/")
+OFFRAMP_SIGNED_URL_SECONDS = env.int("OFFRAMP_SIGNED_URL_SECONDS", default=60)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

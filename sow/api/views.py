@@ -1,10 +1,8 @@
 """SOW API: clause library, SOW documents and sections, check, preview, freeze, versions and
 redlines. Input serializer → service → output serializer."""
 
-import io
 
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,7 +14,7 @@ from rest_framework.response import Response
 from common.api import if_match_version
 from common.inputs import parse_id
 from engagement import selectors as engagement_selectors
-from sow import selectors, services
+from sow import downloads, selectors, services
 from sow.filtersets import ClauseFilter, SowFilter
 from sow.models import RenderJob, SowSection
 from sow.redline import redline
@@ -223,8 +221,9 @@ class SowVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "application/pdf"): bytes, 409: None})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        job, data = pdf_services.verified_pdf(version=self.get_object())
-        response = FileResponse(io.BytesIO(data), as_attachment=True,
-                                filename=job.download_name, content_type="application/pdf")
-        response["Cache-Control"] = "private, no-store, max-age=0"
-        return response
+        download = downloads.ready_job(user=request.user, pk=parse_id(pk) or 0)
+        if download is None:
+            # Not visible (404) or no finished PDF yet (409 naming the rule), or just finished.
+            job, _ = pdf_services.verified_pdf(version=self.get_object())
+            download = downloads.from_job(job)
+        return downloads.response(download, user=request.user)

@@ -15,7 +15,7 @@ from payments import selectors as payment_selectors
 
 from ..checks import PlanFacts, SectionFacts, SowFacts, run_checks, score
 from ..context import VARIABLES, build_context
-from ..models import SowSection
+from ..models import ClauseVersion, SowSection
 from ..schedules import render_schedule
 from ..templating import (
     MISSING_VALUE,
@@ -69,8 +69,12 @@ def render_sections(sections, context):
             html = own_html(body)
         else:
             body = s.override_body or s.clause_version.body
+            # A published clause version's text was validated when it was saved.
+            trusted = (not s.override_body
+                       and s.clause_version.status == ClauseVersion.Status.PUBLISHED)
             try:
-                html = render(body, context, known_variables=VARIABLES.keys())
+                html = render(body, context, known_variables=VARIABLES.keys(),
+                              validated=trusted)
             except ClauseTemplateError as exc:
                 error = TemplateInvalid(exc, field=f"section-{s.pk}")
             else:
