@@ -105,15 +105,15 @@ def app_once(version):
 
 
 class CountLayouts:
-    """Counts WeasyPrint layouts of a whole contract (more than the two pages that the
-    stamping lays out per variant)."""
+    """Counts WeasyPrint layouts of the whole contract (as many pages as the contract), not
+    the few pages (cover, contents, record, stamps) that each stamped variant lays out."""
 
     def __enter__(self):
-        self.count, self.original = 0, weasyprint.HTML.render
+        self.pages, self.original = [], weasyprint.HTML.render
 
         def render(html, *args, **kwargs):
             document = self.original(html, *args, **kwargs)
-            self.count += len(document.pages) > 2
+            self.pages.append(len(document.pages))
             return document
 
         weasyprint.HTML.render = render
@@ -121,6 +121,9 @@ class CountLayouts:
 
     def __exit__(self, *exc):
         weasyprint.HTML.render = self.original
+
+    def of(self, pages):
+        return sum(n == pages for n in self.pages)
 
 
 def before_html(version, *, draft):
@@ -149,7 +152,7 @@ def before_once(version):
                 rendering.render_pdf(before_html(version, draft=d)))))
     pages = runs[0][2]
     return (runs[0][0], runs[0][1], runs[0][0] + runs[1][0], runs[0][1] + runs[1][1], pages,
-            layouts.count)
+            layouts.of(pages))
 
 
 def after_once(version):
@@ -162,7 +165,7 @@ def after_once(version):
                 rendering.contract_pdf(version, [], draft=d, layouts=store))))
     pages = runs[0][2]
     return (runs[0][0], runs[0][1], runs[0][0] + runs[1][0], runs[0][1] + runs[1][1], pages,
-            layouts.count)
+            layouts.of(pages))
 
 
 def _with_thumbnail(result):

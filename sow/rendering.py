@@ -28,13 +28,14 @@ class RenderRefused(Exception):
     """The document is over a cap or otherwise cannot be rendered: a plain-words reason."""
 
 
-def print_html(version, approvals, *, draft, marks=True, ends_of=None):
+def print_html(version, approvals, *, draft, marks=True, ends_of=None, toc=None):
     """The contract as print HTML: cover, contents, numbered clauses, schedules, signatures and
     the record of approval. Clause HTML is sanitised again here before WeasyPrint sees it.
 
-    `marks=False` leaves out the variant's marks (watermark, status line, cover status): the
-    layout that both variants are stamped from. `ends_of=N` keeps only the cover and the
-    record of approval, numbered as pages 1 and N of N: the pages that differ by variant."""
+    `marks=False` leaves out the variant's marks (watermark, status line, cover status) and
+    the contents' page numbers: the layout that both variants are stamped from. `ends_of=N`
+    keeps only the cover, the contents (numbered from `toc`, {anchor: page}) and the record
+    of approval, the last of N pages: the pages that differ by variant."""
     sections = version.source["sections"]
     if len(sections) > MAX_SECTIONS:
         raise RenderRefused(f"The SOW has {len(sections)} sections; contracts are limited to "
@@ -43,14 +44,16 @@ def print_html(version, approvals, *, draft, marks=True, ends_of=None):
     if rows > MAX_TABLE_ROWS:
         raise RenderRefused(f"The schedules have {rows} table rows; the limit is "
                             f"{MAX_TABLE_ROWS}.")
+    toc = toc or {}
     html = render_to_string("sow/print/contract.html", {
         "version": version, "sow": version.sow, "engagement": version.sow.engagement,
-        "sections": [] if ends_of else [{"heading": s["heading"], "html": sanitise(s["html"])}
-                                        for s in sections],
+        "sections": [{"heading": s["heading"], "html": "" if ends_of else sanitise(s["html"]),
+                      "page": toc.get(f"clause-{n}")} for n, s in enumerate(sections, 1)],
         "approvals": approvals, "draft": draft, "marks": marks, "ends": bool(ends_of),
-        "stylesheet": _stylesheet(),
-        "page_numbers": (f'@page cover {{ @bottom-right {{ content: "Page 1 of {ends_of}" }} }}'
-                         f'@page {{ @bottom-right {{ content: "Page {ends_of} of {ends_of}" }} }}'
+        "toc": toc, "stylesheet": _stylesheet(),
+        "page_numbers": (f'@page {{ @bottom-right {{ content: "Page " counter(page) '
+                         f'" of {ends_of}" }} }} @page record {{ @bottom-right {{ '
+                         f'content: "Page {ends_of} of {ends_of}" }} }} .record {{ page: record }}'
                          if ends_of else ""),
     })
     if len(html) > MAX_HTML:
@@ -100,7 +103,8 @@ def contract_pdf(version, approvals, *, draft, layouts=None):
     """(pdf, pages, refusals, laid_out) for one variant of a frozen version.
 
     1. the version's layout without marks comes from `layouts`, or is laid out (laid_out);
-    2. the cover and the record of approval are laid out for this variant (two pages);
+    2. the cover, the contents (numbered from the layout's anchors) and the record of
+       approval are laid out for this variant: a few pages;
     3. the status line and, for the draft, the watermark are stamped onto the other pages.
     When the layout cannot be stamped (sow.stamping refuses it), the variant is laid out in
     full instead: slower, never different."""
@@ -114,13 +118,18 @@ def contract_pdf(version, approvals, *, draft, layouts=None):
             layouts.put(key, layout, refused)
     else:
         layout, refused = cached
-    pages = len(PdfReader(io.BytesIO(layout)).pages)
+    reader = PdfReader(io.BytesIO(layout))
+    pages = len(reader.pages)
     try:
-        ends, _two, ends_refused = render_pdf(
-            print_html(version, approvals, draft=draft, ends_of=pages))
+        toc = {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+               for name, dest in reader.named_destinations.items()}
+        ends, _ends_pages, ends_refused = render_pdf(
+            print_html(version, approvals, draft=draft, ends_of=pages, toc=toc))
         stylesheet = _stylesheet()
         pdf = stamping.stamp(
-            layout, ends=ends,
+            layout, ends=ends, body_starts=min(
+                page for name, page in toc.items()
+                if name.startswith("clause-") or name == "signatures") - 1,
             status=_stamp_pdf(stylesheet, status_line(version, draft=draft), False),
             watermark=_stamp_pdf(stylesheet, "", True) if draft else None)
     except stamping.StampRefused as exc:

@@ -7,10 +7,11 @@ then made from it:
   content stream where WeasyPrint itself would have drawn them (the watermark first, the
   status before the last footer box), so the stamped page looks the same and its text
   extracts in the same order as a page laid out with the marks;
-- the two pages whose content depends on the variant (the cover, with its status row, and
-  the record of approval, with the approvals) are laid out on their own, two pages, and
-  their content replaces the layout's cover and last page; the page objects stay, so
-  outlines and links keep pointing at them.
+- the pages whose content depends on the variant (the cover, with its status row, and the
+  record of approval, with the approvals) and the contents (whose page numbers are only
+  known once the layout is done: the layout has none, so WeasyPrint never lays a page out
+  twice for a target-counter) are laid out on their own, and their content replaces the
+  layout's; the page objects stay, so outlines and links keep pointing at them.
 
 Everything here is checked before it is used: when the layout does not have the expected
 shape, `StampRefused` says why and the caller lays the variant out in full instead.
@@ -20,7 +21,7 @@ import io
 import re
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 
 # WeasyPrint 70 opens every page with the y flip and the px-to-pt scale; the marks are drawn
 # inside that scale, so they are spliced in at the same depth.
@@ -81,27 +82,34 @@ def _last_box_start(ops):
 
 
 def _set_contents(writer, page, data):
+    old = page.raw_get("/Contents")
+    if isinstance(old, IndirectObject):
+        # The replaced stream would otherwise still be written, unused, into the file.
+        writer._objects[old.idnum - 1] = None
     stream = DecodedStreamObject()
     stream.set_data(data)
-    page[NameObject("/Contents")] = writer._add_object(stream)
+    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
 
 
-def stamp(layout, *, status, watermark, ends):
+def stamp(layout, *, status, watermark, ends, body_starts):
     """The variant's PDF bytes: `layout` with the status stamp on every page, the watermark
-    stamp (or None) under every page, and the cover and last page taken from `ends` (the
-    variant's own two-page layout of those pages)."""
+    stamp (or None) under every page, and its first `body_starts` pages (the cover and the
+    contents) and its last (the record of approval) taken from `ends`, the variant's own
+    layout of those pages."""
     writer = PdfWriter(clone_from=io.BytesIO(layout))
     ends_reader = PdfReader(io.BytesIO(ends))
-    if len(ends_reader.pages) != 2 or len(writer.pages) < 3:
-        raise StampRefused("the cover and record of approval do not fill exactly two pages")
+    last = len(writer.pages) - 1
+    if len(ends_reader.pages) != body_starts + 1 or last <= body_starts:
+        raise StampRefused("the cover, contents and record of approval do not fill the pages "
+                           "they fill in the layout")
+    replaced = {index: index for index in range(body_starts)} | {last: body_starts}
     status_ops, status_res = _splice(writer, PdfReader(io.BytesIO(status)).pages[0], "S")
     watermark_ops, watermark_res = (
         _splice(writer, PdfReader(io.BytesIO(watermark)).pages[0], "W") if watermark
         else (b"", {}))
-    last = len(writer.pages) - 1
     for index, page in enumerate(writer.pages):
-        if index in (0, last):
-            source = ends_reader.pages[0 if index == 0 else 1]
+        if index in replaced:
+            source = ends_reader.pages[replaced[index]]
             _inner(source)  # the same shape, or refuse
             page[NameObject("/Resources")] = source["/Resources"].get_object().clone(writer)
             _set_contents(writer, page, source.get_contents().get_data())
