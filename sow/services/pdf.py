@@ -1,6 +1,7 @@
 """Contract PDF jobs: request (shared and reused), execute (claimed, idempotent), download."""
 
 import datetime as dt
+import json
 import logging
 import time
 
@@ -22,7 +23,7 @@ from engagement.rules import require
 from engagement.services.notifications import engagement_stewards, notify_many
 
 from ..models import RenderJob, SowVersion
-from ..rendering import RenderRefused, print_html, render_pdf, sha256, thumbnail_png
+from ..rendering import RenderRefused, contract_pdf, sha256, thumbnail_png
 from ..signals import render_claimed
 
 logger = logging.getLogger("offramp.pdf")
@@ -172,6 +173,38 @@ def _approvals(version):
                                         decision="approve").select_related("user").order_by("at"))
 
 
+class StoredLayouts:
+    """A version's layouts (its contract laid out without variant marks) in the file storage,
+    next to its PDFs, so that its draft and its final are laid out once. A layout whose bytes
+    no longer match the SHA-256 written beside it is not used: the version is laid out again."""
+
+    def __init__(self, version):
+        self.storage = RenderJob._meta.get_field("pdf").storage
+        self.prefix = (f"contracts/engagement-{version.sow.engagement_id}/sow-{version.sow_id}/"
+                       f"layouts/v{version.number}-")
+
+    def get(self, key):
+        name = self.prefix + key[:32]
+        try:
+            with self.storage.open(f"{name}.layout", "rb") as handle:
+                pdf = handle.read()
+            with self.storage.open(f"{name}.json", "rb") as handle:
+                meta = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None
+        if meta.get("sha256") != sha256(pdf):
+            return None
+        return pdf, meta.get("refused", [])
+
+    def put(self, key, pdf, refused):
+        name = self.prefix + key[:32]
+        for suffix, data in ((".layout", pdf), (".json", json.dumps(
+                {"sha256": sha256(pdf), "refused": refused}).encode())):
+            # Same key, same layout: a concurrent or earlier copy is simply replaced.
+            self.storage.delete(name + suffix)
+            self.storage.save(name + suffix, ContentFile(data))
+
+
 def render_job_execute(job_id):
     with structlog.contextvars.bound_contextvars(job_id=job_id):
         return _execute(job_id)
@@ -181,9 +214,10 @@ def _execute(job_id):
     """Render one job. Safe to run twice: the claim and the conditional finish make sure one
     PDF is recorded, whatever a killed or repeated worker did before.
 
-    1. claim; 2. build print HTML (caps refuse runaway documents with a reason); 3. render
-    with WeasyPrint behind the safe fetcher; 4. store the PDF and thumbnail; 5. finish only if
-    still running, else drop the files written here.
+    1. claim; 2. build print HTML (caps refuse runaway documents with a reason); 3. take the
+    version's layout from storage or lay it out with WeasyPrint behind the safe fetcher, and
+    stamp this variant's marks on it (sow.rendering.contract_pdf); 4. store the PDF and
+    thumbnail; 5. finish only if still running, else drop the files written here.
     """
     job = _claim(job_id)
     if job is None:
@@ -193,9 +227,9 @@ def _execute(job_id):
     structlog.contextvars.bind_contextvars(engagement_id=version.sow.engagement_id)
     started = time.monotonic()
     try:
-        html = print_html(version, _approvals(version),
-                          draft=job.variant == RenderJob.Variant.DRAFT)
-        pdf, pages, refused = render_pdf(html)
+        pdf, pages, refused, _laid_out = contract_pdf(
+            version, _approvals(version), draft=job.variant == RenderJob.Variant.DRAFT,
+            layouts=StoredLayouts(version))
         _step(job, "Making the thumbnail")
         thumb = thumbnail_png(pdf)
     except RenderRefused as exc:

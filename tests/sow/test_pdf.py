@@ -181,12 +181,10 @@ def test_concurrent_requests_create_one_job(engagement, people):
 
 
 def test_unexpected_renderer_error_fails_the_job_with_a_reason(version, people, monkeypatch):
-    from sow.services import pdf as module
-
     def boom(html):
         raise RuntimeError("pango exploded")
 
-    monkeypatch.setattr(module, "render_pdf", boom)
+    monkeypatch.setattr(rendering, "render_pdf", boom)
     job, _ = pdf_services.render_request(actor=people["leader"], version=version)
     assert pdf_services.render_job_execute(job.pk) == "failed"
     job.refresh_from_db()
