@@ -1,12 +1,14 @@
 """Precision and recall of the SOW check's text rules on the labelled corpus.
 
 Run: .venv/bin/python bench/sow_check_quality.py [--misses] [--rule RULE] [--train-only]
-     (from the repository root; DJANGO_SETTINGS_MODULE is not needed)
+     [--patterns-only]   (from the repository root; DJANGO_SETTINGS_MODULE is not needed)
 
 Prints, per rule and for each half of tests/sow_corpus (train: tune on it; held_out: only
 read its score), precision and recall of red-flag detection and of commitment detection.
 Targets on the held-out half: recall >= 0.9 and precision >= 0.95 per rule.
 `--misses` lists the train half's wrong cases (never the held-out half's: do not tune on it).
+The check's learned model (sow/checks/learned.py) is trained on the train half, so its train
+numbers flatter it: `--patterns-only` scores the patterns without it.
 """
 
 import argparse
@@ -16,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sow.checks import learned  # noqa: E402
 from sow.checks.quality import evaluate, load_cases  # noqa: E402
 from sow.checks.text import text_rules  # noqa: E402
 
@@ -50,7 +53,10 @@ def main():
     parser.add_argument("--rule")
     parser.add_argument("--train-only", action="store_true",
                         help="while tuning: do not even look at the held-out score")
+    parser.add_argument("--patterns-only", action="store_true",
+                        help="without the learned model (it is trained on the train half)")
     args = parser.parse_args()
+    learned.ENABLED = not args.patterns_only
     rules = [r.id for r in text_rules()]
     train = [c for path in sorted(CORPUS.glob("train*.toml")) for c in load_cases(path)]
     train_ok = report("train", train, rules, args.misses, args.rule)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import learned
+
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "check_rules.toml"
 # A sentence ends at . ; ! ? followed by a space (so "0.72" or "v1.2" do not split one) or at a
 # line break (list items, table rows).
@@ -109,6 +111,14 @@ def _party(words, names):
     return r"(?<![\w'’-])(?:the\s+)?(?:" + "|".join(alternatives) + r")(?:['’]s\b|(?<=s)['’])?"
 
 
+@lru_cache(maxsize=1024)
+def party_res(vendor_names=(), client_names=()):
+    """The vendor's and the client's mentions, compiled (the learned model replaces them)."""
+    vocab = rule_data()["vocabulary"]
+    return (re.compile(_party(vocab["vendor"], vendor_names), FLAGS),
+            re.compile(_party(vocab["client"], client_names), FLAGS))
+
+
 class Reader:
     """Compiled rules for one pair of party names (cached: see `reader_for`)."""
 
@@ -116,6 +126,7 @@ class Reader:
         vocab = data["vocabulary"]
         self.vendor = _party(vocab["vendor"], vendor_names)
         self.client = _party(vocab["client"], client_names)
+        self.party_res = (re.compile(self.vendor, FLAGS), re.compile(self.client, FLAGS))
         self.negation = re.compile(vocab["negation"], FLAGS)
         self.negated_in_match = re.compile(vocab["negated_in_match"], FLAGS)
         self.hedge = re.compile(vocab["hedge"], FLAGS)
@@ -189,7 +200,26 @@ class Reader:
                         break
         flags = _dedupe(flags)
         credits -= {f.rule for f in flags}
+        self._learn(heading, text, sentences, credits, flags)
         return Reading(topic, frozenset(credits), tuple(flags))
+
+    def _learn(self, heading, text, sentences, credits, flags):
+        """What the learned model adds (see `sow.checks.learned`): a red flag the patterns
+        missed, unless they credited the rule here; a commitment, unless the rule is flagged."""
+        model = learned.model()
+        if model is None or not text.strip():
+            return
+        found = model.read(heading, text, sentences, *self.party_res)
+        if found is None or found.rule not in self.by_id:
+            return
+        flagged = {f.rule for f in flags}
+        if found.label == "red_flag" and found.rule not in flagged | credits:
+            flags.append(Match(found.rule, found.start, found.end,
+                               text[found.start:found.end],
+                               f"it reads like the corpus's red-flag examples for this rule "
+                               f"(learned model, confidence {found.probability:.2f})"))
+        elif found.label == "compliant" and found.rule not in flagged:
+            credits.add(found.rule)
 
     def _hedged(self, sentences):
         """Which sentences are hedged: their own words ("out of scope"), or a list item under a

@@ -11,26 +11,28 @@ from sow.checks.text import reader_for, text_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "sow_corpus"
 # The targets for every rule on the held-out half (issue 13): recall >= 0.9, precision >= 0.95.
-# They are NOT met yet for most rules (see bench/sow_check_quality.py). Until they are, this
+# With the learned model (sow/checks/learned.py) they are met by nine rules; not yet by
+# ownership (flag P), proprietary wrappers, registry (flag P), runbooks (flag R) and two-key
+# (commit P) (see bench/sow_check_quality.py). Until they are, this
 # test holds the held-out half to what it scores today (flag P, flag R, commit P, commit R),
 # so a rule change can only keep or raise them: raise a floor when a rule improves, never
 # lower one. Reading the held-out half's misses to raise a floor is tuning on it: don't.
 RECALL, PRECISION = 0.9, 0.95
 FLOORS = {
-    "no_eval_harness": (1.0, 0.8, 1.0, 0.9),
-    "vague_knowledge_transfer": (1.0, 1.0, 1.0, 0.9),
-    "no_client_ownership": (0.88, 0.8, 1.0, 0.8),
+    "no_eval_harness": (1.0, 0.9, 1.0, 1.0),
+    "vague_knowledge_transfer": (1.0, 1.0, 1.0, 1.0),
+    "no_client_ownership": (0.9, 1.0, 1.0, 0.9),
     "proprietary_wrappers": (0.8, 0.8, 1.0, 1.0),
-    "no_data_contracts": (1.0, 0.9, 1.0, 0.7),
+    "no_data_contracts": (1.0, 1.0, 1.0, 1.0),
     "no_model_registry": (0.83, 1.0, 1.0, 1.0),
-    "no_model_card": (1.0, 0.9, 1.0, 0.9),
+    "no_model_card": (1.0, 1.0, 1.0, 1.0),
     "no_runbooks": (1.0, 0.64, 1.0, 1.0),
-    "no_rehearsal_retrain": (1.0, 1.0, 1.0, 0.7),
-    "no_incident_drill": (1.0, 0.58, 1.0, 0.7),
-    "payments_not_gated": (1.0, 0.8, 1.0, 0.9),
-    "no_transition_plan": (1.0, 0.8, 1.0, 1.0),
-    "retainer_without_offramp": (1.0, 1.0, 1.0, 0.9),
-    "no_two_key": (1.0, 0.8, 0.9, 0.9),
+    "no_rehearsal_retrain": (1.0, 1.0, 1.0, 1.0),
+    "no_incident_drill": (1.0, 1.0, 1.0, 1.0),
+    "payments_not_gated": (1.0, 0.9, 1.0, 0.9),
+    "no_transition_plan": (1.0, 0.9, 1.0, 1.0),
+    "retainer_without_offramp": (1.0, 1.0, 1.0, 1.0),
+    "no_two_key": (1.0, 0.9, 0.9, 1.0),
 }
 
 
