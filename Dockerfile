@@ -12,6 +12,8 @@ COPY engagement ./engagement
 COPY kpis ./kpis
 RUN pip install --no-cache-dir .
 COPY . .
+# The SOW check's learned model, trained once here rather than by each web worker.
+RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py build_sow_model
 RUN useradd --create-home offramp && mkdir -p /data/media && chown -R offramp /data /app
 USER offramp
 EXPOSE 8000

@@ -24,6 +24,7 @@ migrate: $(VENV)/.installed
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py build_sow_model --if-stale
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

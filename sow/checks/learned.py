@@ -21,12 +21,23 @@ Measured before adoption (leave-one-file-out over the independently written trai
 a fresh dev set scored before any tuning): see the commit that added this module.
 """
 
+import hashlib
+import logging
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "tests" / "sow_corpus"
+# The model trained at build time (`manage.py build_sow_model`, run by the Dockerfile and
+# `make run`), so no web worker trains it on its first check. It is used only while it was
+# trained from the same corpus files, model code version and scikit-learn; otherwise the model
+# is trained at first use, as without it.
+ARTEFACT = Path(os.environ.get("OFFRAMP_SOW_MODEL") or
+                Path(__file__).resolve().parent.parent / "data" / "learned-model.joblib")
+MODEL_VERSION = b"1"  # bump when Model changes how it trains or reads
+logger = logging.getLogger("offramp.sow")
 FLAG_THRESHOLD = 0.75
 COMMIT_THRESHOLD = 0.8
 # Switch for measuring the patterns alone (bench/sow_check_quality.py --patterns-only).
@@ -114,17 +125,65 @@ def load_cases():
     return out
 
 
+def corpus_digest():
+    """What the model is a function of: the corpus files, this module's model version and
+    scikit-learn's version."""
+    import sklearn
+
+    digest = hashlib.sha256(MODEL_VERSION + sklearn.__version__.encode())
+    for path in corpus_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def train():
+    cases = load_cases()
+    if not cases:
+        return None
+    from .text import party_res
+    return Model(cases, party_res)
+
+
+def build(path=None):
+    """Train and store the model with the digest it was trained from (build time)."""
+    import joblib
+
+    path = Path(path or ARTEFACT)
+    trained = train()
+    if trained is None:
+        raise RuntimeError(f"no training corpus in {CORPUS}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump({"digest": corpus_digest(), "model": trained}, path)
+    return trained
+
+
+def stored(path=None):
+    """The stored model when it was trained from today's corpus, else None. The file is the
+    app's own build output (never user input), so unpickling it is safe."""
+    import joblib
+
+    path = Path(path or ARTEFACT)
+    if not path.is_file():
+        return None
+    try:
+        data = joblib.load(path)
+    except Exception:  # a truncated or foreign file: train instead
+        logger.warning("The stored SOW check model %s cannot be read; training it.", path)
+        return None
+    if not isinstance(data, dict) or data.get("digest") != corpus_digest():
+        logger.warning("The stored SOW check model %s is out of date; training it.", path)
+        return None
+    return data["model"]
+
+
 @lru_cache(maxsize=1)
 def model():
-    """The trained model (once per process), or None without scikit-learn or a corpus."""
+    """The trained model (once per process: stored at build time, or trained now), or None
+    without scikit-learn or a corpus."""
     if not ENABLED:
         return None
     try:
         import sklearn  # noqa: F401
     except ImportError:
         return None
-    cases = load_cases()
-    if not cases:
-        return None
-    from .text import party_res
-    return Model(cases, party_res)
+    return stored() or train()

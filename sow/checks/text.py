@@ -17,6 +17,7 @@ runs `python bench/sow_check_quality.py` to see precision and recall move.
 
 import re
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from . import learned
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "check_rules.toml"
+READ_MEMO = 4096  # section readings remembered per reader
 # A sentence ends at . ; ! ? followed by a space (so "0.72" or "v1.2" do not split one) or at a
 # line break (list items, table rows).
 SENTENCE = re.compile(r"(?:[^\n.;!?]|[.;!?](?![\s]|$))*(?:[.;!?](?=\s|$)|\n|$)")
@@ -135,6 +137,10 @@ class Reader:
                        for name, pattern in vocab["topics"].items()]
         self.rules = [self._rule(r) for r in data["rule"]]
         self.by_id = {r.id: r for r in self.rules}
+        # A section's reading depends only on its heading, text and category (and on these
+        # compiled rules): the editor re-checks the same sections on every view, so each
+        # reading is remembered (most recent READ_MEMO of them).
+        self._memo = OrderedDict()
 
     def _expand(self, pattern, depth=0):
         """Replace `{NAME}` by the shared vocabulary term NAME (terms may use terms)."""
@@ -178,6 +184,17 @@ class Reader:
         return bool(self.negation.search(before) or self.negated_in_match.search(inside))
 
     def read(self, heading, text, category=""):
+        key = (heading, text, category, learned.ENABLED)
+        reading = self._memo.get(key)
+        if reading is None:
+            reading = self._memo[key] = self._read(heading, text, category)
+            if len(self._memo) > READ_MEMO:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        return reading
+
+    def _read(self, heading, text, category=""):
         topic = self.topic(heading, category)
         sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(text)
                      if m.group(0).strip()]
