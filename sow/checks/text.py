@@ -121,13 +121,48 @@ def party_res(vendor_names=(), client_names=()):
             re.compile(_party(vocab["client"], client_names), FLAGS))
 
 
+# The parties' own names are not compiled into the rules (compiling every pattern again for
+# each pair of names cost about 2 s a pair): before a section is read, each mention of a name
+# is masked, in place and at the same length, by a token of one letter that the rules know
+# ("Acme ML Partners's" -> "qqqqqqqqqqqqqqqqs's"), so offsets and quotes stay the original's.
+VENDOR_MASK, CLIENT_MASK = "q", "j"
+MASK_WORDS = {VENDOR_MASK: r"q{2,}s?", CLIENT_MASK: r"j{2,}s?"}
+
+
+def _mask_token(mention, letter):
+    # A name ending in s keeps its s: "Kestrel Analytics'" takes the bare apostrophe.
+    if len(mention) > 1 and mention[-1] in "sS":
+        return letter * (len(mention) - 1) + "s"
+    return letter * len(mention)
+
+
+@lru_cache(maxsize=1024)
+def _masker(vendor_names=(), client_names=()):
+    """A function masking the parties' names in a text (or None without names)."""
+    steps = []
+    for names, letter in ((vendor_names, VENDOR_MASK), (client_names, CLIENT_MASK)):
+        forms = sorted({f for n in names if n and n.strip() for f in _name_forms(n)},
+                       key=len, reverse=True)
+        if forms:
+            steps.append((re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, forms))
+                                     + r")(?!\w)", FLAGS), letter))
+    if not steps:
+        return None
+
+    def mask(text):
+        for pattern, letter in steps:
+            text = pattern.sub(lambda m, letter=letter: _mask_token(m.group(0), letter), text)
+        return text
+    return mask
+
+
 class Reader:
-    """Compiled rules for one pair of party names (cached: see `reader_for`)."""
+    """The compiled rules, shared by every pair of party names (see `reader_for`)."""
 
     def __init__(self, data, vendor_names=(), client_names=()):
         vocab = data["vocabulary"]
-        self.vendor = _party(vocab["vendor"], vendor_names)
-        self.client = _party(vocab["client"], client_names)
+        self.vendor = _party([*vocab["vendor"], MASK_WORDS[VENDOR_MASK]], vendor_names)
+        self.client = _party([*vocab["client"], MASK_WORDS[CLIENT_MASK]], client_names)
         self.party_res = (re.compile(self.vendor, FLAGS), re.compile(self.client, FLAGS))
         self.negation = re.compile(vocab["negation"], FLAGS)
         self.negated_in_match = re.compile(vocab["negated_in_match"], FLAGS)
@@ -278,9 +313,44 @@ def _dedupe(flags):
     return out
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1)
+def _shared_reader():
+    return Reader(rule_data())
+
+
+class PartyReader:
+    """The shared rules reading sections of one pair of parties: their names are masked
+    (`_masker`) before the rules read, and quotes are taken from the original text."""
+
+    def __init__(self, reader, mask):
+        self.reader, self.mask = reader, mask
+        self._memo = OrderedDict()
+
+    def __getattr__(self, name):  # rules, by_id, party_res, topic...: the shared reader's
+        return getattr(self.reader, name)
+
+    def read(self, heading, text, category=""):
+        if self.mask is None:
+            return self.reader.read(heading, text, category)
+        key = (heading, text, category, learned.ENABLED)
+        reading = self._memo.get(key)
+        if reading is not None:
+            self._memo.move_to_end(key)
+            return reading
+        masked = self.reader._read(self.mask(heading or ""), self.mask(text), category)
+        reading = Reading(masked.topic, masked.credits, tuple(
+            Match(m.rule, m.start, m.end, text[m.start:m.end].strip(), m.why)
+            for m in masked.flags))
+        self._memo[key] = reading
+        if len(self._memo) > READ_MEMO:
+            self._memo.popitem(last=False)
+        return reading
+
+
+@lru_cache(maxsize=1024)
 def reader_for(vendor_names=(), client_names=()):
-    return Reader(rule_data(), vendor_names, client_names)
+    """The reader for sections naming these parties: the rules are compiled once for all."""
+    return PartyReader(_shared_reader(), _masker(vendor_names, client_names))
 
 
 def text_rules():

@@ -57,8 +57,8 @@ def test_build_if_stale_does_nothing_when_up_to_date(built, capsys):
 def test_a_section_is_read_once_per_reader(monkeypatch):
     reader = reader_for(("Memo Vendor Ltd",), ("Memo Client plc",))
     calls = []
-    real = reader._read
-    monkeypatch.setattr(reader, "_read", lambda *a: calls.append(a) or real(*a))
+    real = reader.reader._read  # the rules shared by every pair of parties
+    monkeypatch.setattr(reader.reader, "_read", lambda *a: calls.append(a) or real(*a))
     first = reader.read("Intellectual property", TEXT)
     again = reader.read("Intellectual property", TEXT)
     other = reader.read("Intellectual property", TEXT + " The Client owns the code.")
@@ -69,7 +69,26 @@ def test_a_section_is_read_once_per_reader(monkeypatch):
 
 def test_the_memo_is_bounded(monkeypatch):
     reader = reader_for(("Bound Vendor",), ("Bound Client",))
-    monkeypatch.setattr(reader, "_read", lambda *a: ("reading", a))
+    monkeypatch.setattr(reader.reader, "_read",
+                        lambda *a: type("R", (), {"topic": "", "credits": frozenset(),
+                                                  "flags": ()})())
     for i in range(READ_MEMO + 10):
         reader.read("h", f"text {i}")
     assert len(reader._memo) == READ_MEMO
+
+
+def test_every_pair_of_parties_shares_one_compiled_reader():
+    """Compiling the rules took about 2 s; it happens once, not once per pair of names."""
+    a = reader_for(("Kestrel Analytics",), ("Harbor Bank",))
+    b = reader_for(("Northwind Labs GmbH",), ("Tidewater Logistics",))
+    assert a is not b and a.reader is b.reader
+
+
+def test_names_are_read_as_the_parties_and_quoted_as_written():
+    reader = reader_for(("Kestrel Analytics Ltd",), ("Harbor Bank plc",))
+    text = ("Everything built here, including the trained weights, remains the exclusive "
+            "property of Kestrel Analytics; Harbor Bank receives a licence while fees are paid.")
+    reading = reader.read("Intellectual property", text)
+    flag = next(f for f in reading.flags if f.rule == "no_client_ownership")
+    assert flag.quote == text[flag.start:flag.end].strip()
+    assert "q" * 5 not in flag.quote and "j" * 5 not in flag.quote
