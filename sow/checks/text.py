@@ -278,7 +278,7 @@ def _dedupe(flags):
     return out
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def reader_for(vendor_names=(), client_names=()):
     return Reader(rule_data(), vendor_names, client_names)
 
