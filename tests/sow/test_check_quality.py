@@ -23,7 +23,7 @@ FLOORS = {
     "no_eval_harness": (1.0, 0.9, 1.0, 1.0),
     "vague_knowledge_transfer": (1.0, 1.0, 1.0, 1.0),
     "no_client_ownership": (0.9, 1.0, 1.0, 0.9),
-    "proprietary_wrappers": (0.8, 0.8, 1.0, 1.0),
+    "proprietary_wrappers": (0.81, 0.9, 1.0, 1.0),
     "no_data_contracts": (1.0, 1.0, 1.0, 1.0),
     "no_model_registry": (0.83, 1.0, 1.0, 1.0),
     "no_model_card": (1.0, 1.0, 1.0, 1.0),
