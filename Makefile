@@ -23,8 +23,8 @@ migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py build_sow_model --if-stale
+	$(BIN)/python manage.py seed_demo
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
