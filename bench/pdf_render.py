@@ -9,10 +9,13 @@ Builds the demo data in a throw-away SQLite database, freezes the demo SOW at th
           layout removed first, so each run lays out), stamping, thumbnail, storage,
           conditional finish and audit event;
   plain — weasyprint.HTML(filename=…).write_pdf() on the same final HTML saved to a file;
-  before — today's contract before issue 17 (bench/before/: the TOC's leader() rule, marks
-          laid out with the document), each variant laid out on its own, plus the thumbnail;
-  after — sow.rendering.contract_pdf: the draft lays the version out once and stamps its
-          marks; the final reuses that layout and only stamps; plus the thumbnail;
+  before — the contract before issue 17 (bench/before/: the TOC's leader() rule, schedule
+          columns sized from their content, marks laid out with the document), each variant
+          laid out on its own, plus the thumbnail;
+  after — sow.rendering.contract_pdf: the draft lays the version out once (its cover,
+          contents and record included, schedules with fixed columns) and stamps the
+          watermark and status line; the final reuses that layout, lays out only its cover,
+          contents and record, and stamps; plus the thumbnail;
   chromium — Debian's /usr/bin/chromium through Playwright's page.pdf(), warm browser, on the
           same HTML that `plain` lays out.
 Prints per size the medians (for before/after the fastest run), the ratios, the page counts

@@ -28,12 +28,15 @@ class RenderRefused(Exception):
     """The document is over a cap or otherwise cannot be rendered: a plain-words reason."""
 
 
-def print_html(version, approvals, *, draft, marks=True, ends_of=None, toc=None):
+def print_html(version, approvals, *, draft, marks=True, stamped=False, ends_of=None,
+               toc=None):
     """The contract as print HTML: cover, contents, numbered clauses, schedules, signatures and
     the record of approval. Clause HTML is sanitised again here before WeasyPrint sees it.
 
     `marks=False` leaves out the variant's marks (watermark, status line, cover status) and
-    the contents' page numbers: the layout that both variants are stamped from. `ends_of=N`
+    the contents' page numbers: the layout that both variants are stamped from. `stamped=True`
+    leaves out only the marks drawn on every page (watermark and status line), which are
+    stamped on afterwards: the first variant of a version, laid out once. `ends_of=N`
     keeps only the cover, the contents (numbered from `toc`, {anchor: page}) and the record
     of approval, the last of N pages: the pages that differ by variant."""
     sections = version.source["sections"]
@@ -49,7 +52,8 @@ def print_html(version, approvals, *, draft, marks=True, ends_of=None, toc=None)
         "version": version, "sow": version.sow, "engagement": version.sow.engagement,
         "sections": [{"heading": s["heading"], "html": "" if ends_of else sanitise(s["html"]),
                       "page": toc.get(f"clause-{n}")} for n, s in enumerate(sections, 1)],
-        "approvals": approvals, "draft": draft, "marks": marks, "ends": bool(ends_of),
+        "approvals": approvals, "draft": draft, "marks": marks, "stamped": stamped,
+        "ends": bool(ends_of),
         "toc": toc, "stylesheet": _stylesheet(),
         "page_numbers": (f'@page {{ @bottom-right {{ content: "Page " counter(page) '
                          f'" of {ends_of}" }} }} @page record {{ @bottom-right {{ '
@@ -102,41 +106,47 @@ class LayoutStore:
 def contract_pdf(version, approvals, *, draft, layouts=None):
     """(pdf, pages, refusals, laid_out) for one variant of a frozen version.
 
-    1. the version's layout without marks comes from `layouts`, or is laid out (laid_out);
-    2. the cover, the contents (numbered from the layout's anchors) and the record of
-       approval are laid out for this variant: a few pages;
-    3. the status line and, for the draft, the watermark are stamped onto the other pages.
-    When the layout cannot be stamped (sow.stamping refuses it), the variant is laid out in
-    full instead: slower, never different."""
-    html = print_html(version, [], draft=False, marks=False)
-    key = sha256(html.encode())
+    The first variant of a version is laid out in full, contents' page numbers included, but
+    without the marks drawn on every page (the watermark and the status line): those are
+    stamped onto its pages, and the layout is kept in `layouts` (laid_out is True).
+    A later variant reuses that layout:
+    1. its cover, contents (numbered from the layout's anchors) and record of approval are
+       laid out on their own: a few pages;
+    2. they replace the layout's, and its status line and, for the draft, the watermark are
+       stamped onto the other pages.
+    When a layout cannot be stamped (sow.stamping refuses it), the variant is laid out in
+    full with its marks instead: slower, never different."""
+    key = sha256(print_html(version, [], draft=False, marks=False).encode())
     cached = layouts.get(key) if layouts is not None else None
-    laid_out = cached is None
-    if cached is None:
-        layout, _pages, refused = render_pdf(html)
-        if layouts is not None:
-            layouts.put(key, layout, refused)
-    else:
-        layout, refused = cached
-    reader = PdfReader(io.BytesIO(layout))
-    pages = len(reader.pages)
+    stylesheet = _stylesheet()
+    status = _stamp_pdf(stylesheet, status_line(version, draft=draft), False)
+    watermark = _stamp_pdf(stylesheet, "", True) if draft else None
     try:
+        if cached is None:
+            layout, pages, refused = render_pdf(
+                print_html(version, approvals, draft=draft, stamped=True))
+            pdf = stamping.stamp(layout, ends=None, body_starts=0, status=status,
+                                 watermark=watermark)
+            if layouts is not None:
+                layouts.put(key, layout, refused)
+            return pdf, pages, refused, True
+        layout, refused = cached
+        reader = PdfReader(io.BytesIO(layout))
+        pages = len(reader.pages)
         toc = {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
                for name, dest in reader.named_destinations.items()}
         ends, _ends_pages, ends_refused = render_pdf(
             print_html(version, approvals, draft=draft, ends_of=pages, toc=toc))
-        stylesheet = _stylesheet()
         pdf = stamping.stamp(
             layout, ends=ends, body_starts=min(
                 page for name, page in toc.items()
                 if name.startswith("clause-") or name == "signatures") - 1,
-            status=_stamp_pdf(stylesheet, status_line(version, draft=draft), False),
-            watermark=_stamp_pdf(stylesheet, "", True) if draft else None)
+            status=status, watermark=watermark)
     except stamping.StampRefused as exc:
         logger.warning("contract laid out in full: %s", exc, extra={"version_id": version.pk})
         pdf, pages, refused = render_pdf(print_html(version, approvals, draft=draft))
         return pdf, pages, refused, True
-    return pdf, pages, list(dict.fromkeys(refused + ends_refused)), laid_out
+    return pdf, pages, list(dict.fromkeys(refused + ends_refused)), False
 
 
 def thumbnail_png(pdf, width=360):

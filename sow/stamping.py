@@ -1,7 +1,8 @@
 """Variant marks stamped onto a contract laid out once (pypdf, no second layout).
 
-A frozen version is laid out once without its variant marks (the "layout"). Each variant is
-then made from it:
+A frozen version is laid out once (the "layout"), without the marks drawn on every page: by
+its first variant, with that variant's own cover, contents and record of approval, which is
+then only stamped (`ends=None`). A later variant is made from the same layout:
 - the draft watermark and the running status line ("DRAFT — not approved", "Approved") are
   small one-page WeasyPrint stamps whose drawing operators are spliced into every page's
   content stream where WeasyPrint itself would have drawn them (the watermark first, the
@@ -95,14 +96,17 @@ def stamp(layout, *, status, watermark, ends, body_starts):
     """The variant's PDF bytes: `layout` with the status stamp on every page, the watermark
     stamp (or None) under every page, and its first `body_starts` pages (the cover and the
     contents) and its last (the record of approval) taken from `ends`, the variant's own
-    layout of those pages."""
+    layout of those pages. With `ends=None` nothing is replaced: the layout is the variant's
+    own (its cover, contents and record), and every page is stamped."""
     writer = PdfWriter(clone_from=io.BytesIO(layout))
-    ends_reader = PdfReader(io.BytesIO(ends))
-    last = len(writer.pages) - 1
-    if len(ends_reader.pages) != body_starts + 1 or last <= body_starts:
-        raise StampRefused("the cover, contents and record of approval do not fill the pages "
-                           "they fill in the layout")
-    replaced = {index: index for index in range(body_starts)} | {last: body_starts}
+    replaced = {}
+    if ends is not None:
+        ends_reader = PdfReader(io.BytesIO(ends))
+        last = len(writer.pages) - 1
+        if len(ends_reader.pages) != body_starts + 1 or last <= body_starts:
+            raise StampRefused("the cover, contents and record of approval do not fill the "
+                               "pages they fill in the layout")
+        replaced = {index: index for index in range(body_starts)} | {last: body_starts}
     status_ops, status_res = _splice(writer, PdfReader(io.BytesIO(status)).pages[0], "S")
     watermark_ops, watermark_res = (
         _splice(writer, PdfReader(io.BytesIO(watermark)).pages[0], "W") if watermark

@@ -72,6 +72,11 @@ ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "u", "cod
 # No class or id on user content: the print stylesheet's running header and footer are set
 # from classes, and clause text must never be able to set them.
 ALLOWED_ATTRIBUTES = {"th": {"scope", "colspan"}, "td": {"colspan"}}
+# A generated schedule names its kind, so the print stylesheet can give its columns fixed
+# widths (a fixed table layout costs WeasyPrint far less than sizing columns from their
+# content). Only these values survive; on anything else the attribute is dropped.
+SCHEDULE_TABLES = {"ladder", "payments", "raci", "kpis", "staffing", "enablement"}
+TAG_ATTRIBUTE_VALUES = {"table": {"data-schedule": SCHEDULE_TABLES}}
 
 
 @dataclass(frozen=True)
@@ -499,7 +504,8 @@ def to_html(text):
 
 def sanitise(fragment):
     return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=set(), link_rel=None)
+                     tag_attribute_values=TAG_ATTRIBUTE_VALUES, url_schemes=set(),
+                     link_rel=None)
 
 
 def plain_text(fragment):

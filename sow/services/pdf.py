@@ -196,6 +196,18 @@ class StoredLayouts:
             return None
         return pdf, meta.get("refused", [])
 
+    def clear(self):
+        """Delete every layout kept for the version: once its last variant is rendered."""
+        folder, _sep, start = self.prefix.rpartition("/")
+        try:
+            _dirs, files = self.storage.listdir(folder)
+        except (OSError, NotImplementedError):
+            return 0
+        gone = [name for name in files if name.startswith(start)]
+        for name in gone:
+            self.storage.delete(f"{folder}/{name}")
+        return len(gone)
+
     def put(self, key, pdf, refused):
         name = self.prefix + key[:32]
         for suffix, data in ((".layout", pdf), (".json", json.dumps(
@@ -227,9 +239,10 @@ def _execute(job_id):
     structlog.contextvars.bind_contextvars(engagement_id=version.sow.engagement_id)
     started = time.monotonic()
     try:
+        layouts = StoredLayouts(version)
         pdf, pages, refused, _laid_out = contract_pdf(
             version, _approvals(version), draft=job.variant == RenderJob.Variant.DRAFT,
-            layouts=StoredLayouts(version))
+            layouts=layouts)
         _step(job, "Making the thumbnail")
         thumb = thumbnail_png(pdf)
     except RenderRefused as exc:
@@ -275,6 +288,10 @@ def _execute(job_id):
         job.pdf.storage.delete(pdf_file)
         job.thumbnail.storage.delete(thumb_file)
         return "already-finished"
+    if job.variant == RenderJob.Variant.FINAL:
+        # The final is a version's last variant (signing keeps it): no later render needs the
+        # layout. A damaged final rendered again lays the version out again.
+        layouts.clear()
     return "succeeded"
 
 

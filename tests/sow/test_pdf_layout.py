@@ -70,8 +70,16 @@ def images(pdf):
 
 
 def test_contents_gives_the_page_of_every_clause_signatures_and_record(version, people):
+    # The draft lays the version out (the contents numbered by WeasyPrint); the final reuses
+    # that layout with contents numbered from its anchors.
     job, _ = pdf_services.render_request(actor=people["leader"], version=version)
-    pages = pdf_text(run(job))
+    assert_contents_match(pdf_text(run(job)), version)
+    approve(version, people)
+    assert_contents_match(pdf_text(run(RenderJob.objects.get(
+        sow_version=version, variant="final"))), version)
+
+
+def assert_contents_match(pages, version):
     contents = pages[1]
     entries = [(title, number) for title, number in re.findall(
         r"^(.+?) (\d+)$", contents.split("Contents", 1)[1], flags=re.M)
@@ -87,16 +95,25 @@ def test_contents_gives_the_page_of_every_clause_signatures_and_record(version, 
         assert int(number) == found, f"{title}: contents say {number}, heading on {found}"
 
 
+@pytest.mark.parametrize("first", [True, False], ids=["first-variant", "from-stored-layout"])
 @pytest.mark.parametrize("draft", [True, False])
 def test_stamped_variant_looks_and_extracts_like_the_variant_laid_out_with_its_marks(
-        version, people, draft):
+        version, people, draft, first):
     if not draft:
         approve(version, people)
     approvals = pdf_services._approvals(version)
     laid_out, pages, _refused = rendering.render_pdf(
         rendering.print_html(version, approvals, draft=draft))
-    stamped, stamped_pages, _refused, _ = rendering.contract_pdf(
-        version, approvals, draft=draft, layouts=rendering.LayoutStore())
+    store = rendering.LayoutStore()
+    if not first:
+        # The other variant lays the version out and leaves its layout in the store; this one
+        # only lays out its cover, contents and record, and stamps.
+        _pdf, _pages, _refused, laid = rendering.contract_pdf(
+            version, [] if draft else approvals, draft=not draft, layouts=store)
+        assert laid and len(store.items) == 1
+    stamped, stamped_pages, _refused, laid = rendering.contract_pdf(
+        version, approvals, draft=draft, layouts=store)
+    assert laid == first
     assert stamped_pages == pages
     # The watermark is text and counts as such: it extracts first on every draft page, in the
     # stamped PDF as in the laid-out one; the status line stays on its page number's line.
@@ -137,3 +154,14 @@ def test_a_stored_layout_that_no_longer_matches_its_hash_is_laid_out_again(
     final = pdf_text(run(RenderJob.objects.get(sow_version=version, variant="final")))
     assert [n for n in layouts if n == len(final)] == [len(final), len(final)]
     assert people["leader"].get_full_name() in final[-1]
+
+
+def test_the_final_variant_leaves_no_stored_layout_behind(version, people, media):
+    draft_job, _ = pdf_services.render_request(actor=people["leader"], version=version)
+    run(draft_job)
+    assert len(list(media.rglob("*.layout"))) == 1
+    approve(version, people)
+    final = pdf_text(run(RenderJob.objects.get(sow_version=version, variant="final")))
+    assert people["vendor"].get_full_name() in final[-1]
+    assert not list(media.rglob("*.layout")) and not list(media.rglob("*.json"))
+    assert len(list(media.rglob("*.pdf"))) == 2  # the PDFs themselves stay

@@ -90,3 +90,23 @@ def test_hostile_clause_text_is_stripped_before_weasyprint(engagement, people, s
     data = job.pdf.open("rb").read()
     assert job.status == "succeeded" and MARKER.encode() not in data
     assert job.warnings == [], "sanitised input leaves nothing to refuse"
+
+
+def test_only_a_known_schedule_kind_survives_on_a_table():
+    # Generated schedules name their kind so the print stylesheet can fix their column widths;
+    # clause text can carry no other value, and no other element can carry the attribute.
+    from sow.templating import sanitise
+
+    cleaned = sanitise('<table data-schedule="ladder"><tr><td>a</td></tr></table>'
+                       '<table data-schedule="running"><tr><td>b</td></tr></table>'
+                       '<p data-schedule="ladder" class="status">c</p>')
+    assert cleaned.count("data-schedule") == 1
+    assert '<table data-schedule="ladder">' in cleaned and "<p>c</p>" in cleaned
+    assert "running" not in cleaned and "class" not in cleaned
+
+
+def test_generated_schedules_are_laid_out_with_fixed_column_widths(engagement, people):
+    version = frozen_version(engagement, people, schedules=("ladder", "raci"))
+    html = rendering.print_html(version, [], draft=True)
+    assert '<table data-schedule="ladder">' in html and '<table data-schedule="raci">' in html
+    assert "table[data-schedule] { table-layout: fixed; }" in html

@@ -27,7 +27,7 @@ def test_freeze_stores_html_hash_and_source(sow, people):
                             acknowledge_warnings=True)
     assert v.number == 1 and v.sha256 == hashlib.sha256(v.html.encode()).hexdigest()
     assert [s["key"] for s in v.source["sections"]][-1] == "schedule:ladder"
-    assert "Support-reply LLM fine-tune" in v.html and "<table>" in v.html
+    assert "Support-reply LLM fine-tune" in v.html and '<table data-schedule="ladder">' in v.html
     assert AuditEvent.objects.filter(verb="sow.frozen", after__sha256=v.sha256).exists()
 
 
