@@ -17,6 +17,7 @@ class SowConfig(AppConfig):
 
         register_tab("sow", "SOW", "sow:list", order=40)
         register_sweep_hook(pdf.render_sweep)
+        register_sweep_hook(pdf.downloads_fold)
         register_integrity_check(pdf.integrity_problems)
         register_panel("sow", "Statement of work", "sow/_engagement_sow_summary.html",
                        sow_panel_context, order=10)

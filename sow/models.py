@@ -290,3 +290,30 @@ class RenderJob(models.Model):
         title = slugify(engagement_title)[:60] or "sow"
         suffix = "" if variant == cls.Variant.FINAL else "-draft"
         return f"{title}-sow-v{number}{suffix}.pdf"
+
+
+class ContractDownload(models.Model):
+    """Who took which contract PDF, written by the download itself in one INSERT.
+
+    The engagement's audit chain gets the event a little later: the sweeper folds new rows
+    into the chain in one batch (`sow.services.pdf.downloads_fold`), so a download never waits
+    for the chain's per-engagement lock."""
+
+    job = models.ForeignKey(RenderJob, on_delete=models.PROTECT, related_name="downloads")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField()
+    via = models.CharField(max_length=20, help_text="Who sent the bytes: django, "
+                                                    "X-Accel-Redirect, X-Sendfile, signed-url.")
+    folded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_by("engagement")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], condition=Q(folded_at__isnull=True),
+                                name="sow_download_to_fold")]
+
+    def __str__(self):
+        return f"{self.user_id} took job {self.job_id} at {self.at:%Y-%m-%d %H:%M:%S}"

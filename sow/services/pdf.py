@@ -16,19 +16,20 @@ from django.utils import timezone
 
 from common.errors import RuleViolation
 from common.versioning import versioned_update
-from engagement.audit import audit_record
-from engagement.models import Approval, ApprovalRequest
+from engagement.audit import audit_record, audit_record_many
+from engagement.models import Approval, ApprovalRequest, Engagement
 from engagement.outbox import PUBLISH_ERRORS, hard_limit, max_attempts
 from engagement.rules import require
 from engagement.services.notifications import engagement_stewards, notify_many
 
-from ..models import RenderJob, SowVersion
+from ..models import ContractDownload, RenderJob, SowVersion
 from ..rendering import RenderRefused, contract_pdf, sha256, thumbnail_png
 from ..signals import render_claimed
 
 logger = logging.getLogger("offramp.pdf")
 TRANSIENT = (OperationalError, InterfaceError)
 FINAL_STATUSES = {SowVersion.Status.APPROVED, SowVersion.Status.SIGNED}
+FOLD_BATCH = 500
 
 
 def variant_for(version):
@@ -134,6 +135,26 @@ def render_sweep(now):
         published += 1
     return {"renders_failed": failed, "renders_requeued": requeued,
             "renders_published": published}
+
+
+def downloads_fold(now):
+    """The sweeper's hook for downloads: append the contract downloads recorded since the last
+    pass to their engagements' audit chains (`pdf.downloaded`, with who, when, which file and
+    who sent it), in one batch, and mark them folded. Rows another sweeper holds are skipped."""
+    with transaction.atomic():
+        rows = list(ContractDownload.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(folded_at__isnull=True).select_related(
+                        "user", "job__sow_version").order_by("id")[:FOLD_BATCH])
+        if not rows:
+            return {"downloads_folded": 0}
+        audit_record_many([{
+            "engagement": Engagement(pk=row.engagement_id), "actor": row.user,
+            "verb": "pdf.downloaded", "obj": row.job,
+            "after": {"version": row.job.sow_version.number, "variant": row.job.variant,
+                      "sha256": row.job.sha256, "via": row.via,
+                      "downloaded_at": row.at.isoformat()}} for row in rows])
+        ContractDownload.objects.filter(pk__in=[row.pk for row in rows]).update(folded_at=now)
+    return {"downloads_folded": len(rows)}
 
 
 def _claim(job_id):
