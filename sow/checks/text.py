@@ -38,6 +38,11 @@ TERM = re.compile(r"\{([A-Z][A-Z_]+)\}")
 # A list item ("- x", "(a) x", "1. x", "• x") and the line that introduces a list ("...:").
 LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?[a-z0-9]{1,3}[.)])\s+", re.I)
 LIST_LEAD = re.compile(r":\s*$")
+# An enumerator inside a sentence ("approved by (i) the Supplier's lead and (ii) the Customer's
+# owner"): the rules read it as blanks of the same length, so "by (i) the Supplier" reads as
+# "by the Supplier" and offsets stay the text's. A list item's own marker, at the start of a
+# line, is left for LIST_ITEM.
+INLINE_ENUM = re.compile(r"(?<=\S )\((?:[ivx]{1,4}|[a-h]|[1-9])\)(?= )")
 FLAGS = re.I | re.S
 
 
@@ -231,7 +236,9 @@ class Reader:
 
     def _read(self, heading, text, category=""):
         topic = self.topic(heading, category)
-        sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(text)
+        # The rules read the text with inline enumerators blanked; quotes are the text's own.
+        plain = INLINE_ENUM.sub(lambda m: " " * len(m.group(0)), text) if "(" in text else text
+        sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(plain)
                      if m.group(0).strip()]
         credits, flags = set(), []
         for rule in self.rules:
