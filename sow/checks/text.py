@@ -6,7 +6,9 @@ The rules live in `sow/data/check_rules.toml`, one `[[rule]]` each:
 - `flag`: red-flag patterns, each with `why` (shown to the reader); a match is a finding that
   quotes the phrase. A flag with `topics` fires only in sections on those topics (or in a
   sentence that matches its `context`), so "as required by law" in a confidentiality clause
-  is left alone while "support as needed" is caught;
+  is left alone while "support as needed" is caught. A flag with `near` fires only in a section
+  that matches it somewhere, so a sentence that says "It cannot be downloaded" or "These
+  records are confidential" is read with what the section is about;
 - `{V}` and `{C}` in a pattern stand for the vendor and the client: the usual words
   (supplier, customer, …) and the parties' own names; `{NAME}` (capitals) stands for the
   shared term NAME of `[vocabulary.terms]` (a phrasing family used by several rules).
@@ -72,7 +74,7 @@ class TextRule:
     flagged: str
     formats: tuple
     commit: tuple      # of tuples of compiled patterns
-    flags: tuple       # of (compiled, why, topics, context or None, negatable, unless or None)
+    flags: tuple       # of (compiled, why, topics, context, negatable, unless, near; None when unset)
 
 
 def _load(path=RULES_FILE):
@@ -203,7 +205,8 @@ class Reader:
             flags=tuple((self._compile(f["pattern"]), f["why"], tuple(f.get("topics", ())),
                          self._compile(f["context"]) if f.get("context") else None,
                          f.get("negatable", True),
-                         self._compile(f["unless"]) if f.get("unless") else None)
+                         self._compile(f["unless"]) if f.get("unless") else None,
+                         self._compile(f["near"]) if f.get("near") else None)
                         for f in r.get("flag", [])),
         )
 
@@ -244,7 +247,9 @@ class Reader:
         for rule in self.rules:
             if rule.commit and all(self._group_met(group, sentences) for group in rule.commit):
                 credits.add(rule.id)
-            for pattern, why, topics, context, negatable, unless in rule.flags:
+            for pattern, why, topics, context, negatable, unless, near in rule.flags:
+                if near and not near.search(plain):
+                    continue
                 for s_start, sentence in sentences:
                     if topics and topic not in topics and not (context and context.search(
                             sentence)):
