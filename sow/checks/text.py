@@ -6,7 +6,9 @@ The rules live in `sow/data/check_rules.toml`, one `[[rule]]` each:
 - `flag`: red-flag patterns, each with `why` (shown to the reader); a match is a finding that
   quotes the phrase. A flag with `topics` fires only in sections on those topics (or in a
   sentence that matches its `context`), so "as required by law" in a confidentiality clause
-  is left alone while "support as needed" is caught;
+  is left alone while "support as needed" is caught. A flag with `near` fires only in a section
+  that matches it somewhere, so a sentence that says "It cannot be downloaded" or "These
+  records are confidential" is read with what the section is about;
 - `{V}` and `{C}` in a pattern stand for the vendor and the client: the usual words
   (supplier, customer, …) and the parties' own names; `{NAME}` (capitals) stands for the
   shared term NAME of `[vocabulary.terms]` (a phrasing family used by several rules).
@@ -38,6 +40,11 @@ TERM = re.compile(r"\{([A-Z][A-Z_]+)\}")
 # A list item ("- x", "(a) x", "1. x", "• x") and the line that introduces a list ("...:").
 LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\(?[a-z0-9]{1,3}[.)])\s+", re.I)
 LIST_LEAD = re.compile(r":\s*$")
+# An enumerator inside a sentence ("approved by (i) the Supplier's lead and (ii) the Customer's
+# owner"): the rules read it as blanks of the same length, so "by (i) the Supplier" reads as
+# "by the Supplier" and offsets stay the text's. A list item's own marker, at the start of a
+# line, is left for LIST_ITEM.
+INLINE_ENUM = re.compile(r"(?<=\S )\((?:[ivx]{1,4}|[a-h]|[1-9])\)(?= )")
 FLAGS = re.I | re.S
 
 
@@ -67,7 +74,7 @@ class TextRule:
     flagged: str
     formats: tuple
     commit: tuple      # of tuples of compiled patterns
-    flags: tuple       # of (compiled, why, topics, context or None, negatable, unless or None)
+    flags: tuple       # of (compiled, why, topics, context, negatable, unless, near; None when unset)
 
 
 def _load(path=RULES_FILE):
@@ -198,7 +205,8 @@ class Reader:
             flags=tuple((self._compile(f["pattern"]), f["why"], tuple(f.get("topics", ())),
                          self._compile(f["context"]) if f.get("context") else None,
                          f.get("negatable", True),
-                         self._compile(f["unless"]) if f.get("unless") else None)
+                         self._compile(f["unless"]) if f.get("unless") else None,
+                         self._compile(f["near"]) if f.get("near") else None)
                         for f in r.get("flag", [])),
         )
 
@@ -231,13 +239,17 @@ class Reader:
 
     def _read(self, heading, text, category=""):
         topic = self.topic(heading, category)
-        sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(text)
+        # The rules read the text with inline enumerators blanked; quotes are the text's own.
+        plain = INLINE_ENUM.sub(lambda m: " " * len(m.group(0)), text) if "(" in text else text
+        sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(plain)
                      if m.group(0).strip()]
         credits, flags = set(), []
         for rule in self.rules:
             if rule.commit and all(self._group_met(group, sentences) for group in rule.commit):
                 credits.add(rule.id)
-            for pattern, why, topics, context, negatable, unless in rule.flags:
+            for pattern, why, topics, context, negatable, unless, near in rule.flags:
+                if near and not near.search(plain):
+                    continue
                 for s_start, sentence in sentences:
                     if topics and topic not in topics and not (context and context.search(
                             sentence)):
