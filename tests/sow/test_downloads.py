@@ -187,3 +187,11 @@ def test_downloads_reach_the_audit_chain_on_the_next_sweep(client, people, job):
     assert audit_verify(engagement_id=engagement.pk)["ok"]
     assert not ContractDownload.objects.filter(folded_at__isnull=True).exists()
     assert outbox_sweep()["downloads_folded"] == 0  # each download lands once
+
+
+def test_a_version_reached_under_another_engagement_is_not_served(client, people, job):
+    v = job.sow_version
+    client.force_login(people["pm"])
+    response = client.get(f"/engagements/{v.sow.engagement_id + 999}/sows/{v.sow_id}/versions/"
+                          f"{v.number}/pdf/")
+    assert response.status_code == 404 and not ContractDownload.objects.exists()
