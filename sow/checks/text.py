@@ -45,6 +45,9 @@ LIST_LEAD = re.compile(r":\s*$")
 # "by the Supplier" and offsets stay the text's. A list item's own marker, at the start of a
 # line, is left for LIST_ITEM.
 INLINE_ENUM = re.compile(r"(?<=\S )\((?:[ivx]{1,4}|[a-h]|[1-9])\)(?= )")
+# An abbreviation's full stops ("e.g. ONNX", "i.e. the Supplier") end no sentence and break no
+# pattern: the rules read them as blanks, like inline enumerators.
+ABBREVIATION = re.compile(r"(?<![\w.])(?:e\.g|i\.e|cf|viz|incl|approx|vs)\.(?=[\s,])", re.I)
 FLAGS = re.I | re.S
 
 
@@ -241,6 +244,8 @@ class Reader:
         topic = self.topic(heading, category)
         # The rules read the text with inline enumerators blanked; quotes are the text's own.
         plain = INLINE_ENUM.sub(lambda m: " " * len(m.group(0)), text) if "(" in text else text
+        if "." in plain:
+            plain = ABBREVIATION.sub(lambda m: m.group(0).replace(".", " "), plain)
         sentences = [(m.start(), m.group(0)) for m in SENTENCE.finditer(plain)
                      if m.group(0).strip()]
         credits, flags = set(), []

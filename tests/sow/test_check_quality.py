@@ -25,7 +25,7 @@ FLOORS = {
     "no_client_ownership": (0.9, 1.0, 1.0, 0.9),
     "proprietary_wrappers": (0.81, 0.9, 1.0, 1.0),
     "no_data_contracts": (1.0, 1.0, 1.0, 1.0),
-    "no_model_registry": (0.83, 1.0, 1.0, 1.0),
+    "no_model_registry": (0.9, 1.0, 1.0, 1.0),
     "no_model_card": (1.0, 1.0, 1.0, 1.0),
     "no_runbooks": (1.0, 0.64, 1.0, 1.0),
     "no_rehearsal_retrain": (1.0, 1.0, 1.0, 1.0),
@@ -33,7 +33,7 @@ FLOORS = {
     "payments_not_gated": (1.0, 0.9, 1.0, 0.9),
     "no_transition_plan": (1.0, 0.9, 1.0, 1.0),
     "retainer_without_offramp": (1.0, 1.0, 1.0, 1.0),
-    "no_two_key": (1.0, 0.9, 0.9, 1.0),
+    "no_two_key": (1.0, 1.0, 0.9, 1.0),
 }
 
 
